@@ -1,0 +1,3 @@
+from openlocal.cli import main
+
+main()

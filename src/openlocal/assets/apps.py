@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AssetsConfig(AppConfig):
+    name = "openlocal.assets"
+    label = "assets"
+    verbose_name = "Assets"

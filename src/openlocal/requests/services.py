@@ -1,0 +1,494 @@
+"""Every write to requests goes through these functions.
+
+Web views, staff screens, the APIs, management commands and the demo generator all call
+them, so a request behaves the same whichever way it arrives. Each is keyword-only,
+atomic, checks permission where an actor acts for a body, and queues side effects (email)
+for after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from openlocal.assets.models import Asset
+from openlocal.core import geo
+from openlocal.core.models import AuditEntry
+from openlocal.places.models import Body, Role
+from openlocal.places.permissions import require_role
+from openlocal.places.selectors import NotCovered, areas_containing, routes_at
+from openlocal.requests.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    CategoryQuestion,
+    Person,
+    Photo,
+    QuestionDatatype,
+    Request,
+    Source,
+    Status,
+    Supporter,
+    Update,
+    UpdateKind,
+)
+
+
+class CategoryNotAvailable(ValidationError):
+    """The category is not handled by any body at this location."""
+
+
+def person_for_email(email: str, *, name: str = "") -> Person:
+    """The private identity for an email address, created on first use."""
+    normalised = email.strip().lower()
+    person, created = Person.objects.get_or_create(email=normalised, defaults={"name": name})
+    if not created and name and not person.name:
+        person.name = name
+        person.save(update_fields=["name", "updated_at"])
+    return person
+
+
+def _clean_answers(category: Category, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Check answers against the category's questions; returns the cleaned answers."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    questions: Iterable[CategoryQuestion] = category.questions.filter(variable=True)
+    for question in questions:
+        raw = answers.get(question.code)
+        empty = raw is None or raw == "" or raw == []
+        if empty:
+            if question.required:
+                errors[question.code] = [f"Answer “{question.label}”."]
+            continue
+        keys = {str(v["key"]) for v in question.values}
+        if question.datatype == QuestionDatatype.MULTIVALUELIST:
+            values = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
+            unknown = [v for v in values if v not in keys]
+            if unknown:
+                errors[question.code] = [
+                    f"“{', '.join(unknown)}” is not an option for “{question.label}”."
+                ]
+                continue
+            cleaned[question.code] = values
+        elif question.datatype == QuestionDatatype.SINGLEVALUELIST:
+            if isinstance(raw, list | tuple):
+                raw = raw[0] if len(raw) == 1 else raw
+            if str(raw) not in keys:
+                errors[question.code] = [f"“{raw}” is not an option for “{question.label}”."]
+                continue
+            cleaned[question.code] = str(raw)
+        elif question.datatype == QuestionDatatype.NUMBER:
+            try:
+                number = Decimal(str(raw).strip())
+                if not number.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors[question.code] = [f"“{question.label}” must be a number, like 3 or 2.5."]
+                continue
+            cleaned[question.code] = str(number)
+        elif question.datatype == QuestionDatatype.DATETIME:
+            value = raw if isinstance(raw, datetime) else parse_datetime(str(raw).strip())
+            if value is None:
+                errors[question.code] = [
+                    f"“{question.label}” must be a date and time, like 2026-03-01T14:30."
+                ]
+                continue
+            cleaned[question.code] = value.isoformat()
+        else:
+            cleaned[question.code] = str(raw).strip()
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def request_create(
+    *,
+    category: Category,
+    latitude: float,
+    longitude: float,
+    title: str,
+    description: str,
+    asset: Asset | None = None,
+    answers: Mapping[str, Any] | None = None,
+    photos: Sequence[ContentFile[bytes]] = (),
+    reporter_email: str = "",
+    reporter_name: str = "",
+    reporter_name_public: bool = False,
+    address: str = "",
+    source: str = Source.WEB,
+    external_id: str = "",
+    created_at: datetime | None = None,
+    notify: bool = True,
+) -> Request:
+    """Route and record a new request, with its first timeline entry and photos.
+
+    Raises :class:`NotCovered` when nobody covers the point, :class:`CategoryNotAvailable`
+    when the category is not handled there, and ``ValidationError`` for bad answers.
+    """
+    try:
+        geo.validate_point(latitude, longitude)
+    except geo.InvalidLocation as exc:
+        raise ValidationError({"location": [str(exc)]}) from exc
+    if not title.strip():
+        raise ValidationError({"title": ["Give the request a short title."]})
+    if not description.strip():
+        raise ValidationError({"description": ["Describe the problem or need."]})
+    if len(photos) > settings.PHOTOS_PER_REQUEST:
+        raise ValidationError(
+            {"photos": [f"Add at most {settings.PHOTOS_PER_REQUEST} photos to a request."]}
+        )
+    areas = areas_containing(latitude, longitude)
+    if not areas:
+        raise NotCovered(latitude, longitude)
+    route = routes_at(latitude, longitude, areas).get(category.pk)
+    if route is None:
+        raise CategoryNotAvailable(
+            {
+                "category": [
+                    f"“{category.name}” is not handled by anyone at this location. "
+                    "Choose one of the categories offered for this place."
+                ]
+            }
+        )
+    if asset is not None:
+        allowed = set(category.asset_types.values_list("pk", flat=True))
+        if asset.asset_type_id not in allowed:
+            raise ValidationError(
+                {"asset": [f"{asset.name} is not a kind of asset that “{category.name}” covers."]}
+            )
+    elif category.asset_required:
+        raise ValidationError({"asset": ["Choose the asset this request is about."]})
+    cleaned_answers = _clean_answers(category, answers or {})
+    reporter = person_for_email(reporter_email, name=reporter_name) if reporter_email else None
+    now = created_at or timezone.now()
+    request = Request.private_objects.create(
+        title=title.strip()[:120],
+        description=description.strip(),
+        category=category,
+        body=route.body,
+        latitude=latitude,
+        longitude=longitude,
+        cell=geo.point_cell(latitude, longitude),
+        address=address.strip()[:300],
+        asset=asset,
+        answers=cleaned_answers,
+        reporter=reporter,
+        reporter_name=reporter_name.strip()[:120],
+        reporter_name_public=bool(reporter_name_public and reporter_name.strip()),
+        source=source,
+        external_id=external_id,
+    )
+    if created_at is not None:
+        Request.private_objects.filter(pk=request.pk).update(created_at=now, updated_at=now)
+        request.created_at = request.updated_at = now
+    request.areas.set(areas)
+    created = Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.CREATED,
+        public=True,
+        new_status=Status.NEW,
+        author_name=request.public_reporter_name,
+        created_at=now,
+    )
+    for content in photos:
+        photo = Photo(request=request, update=created, created_at=now)
+        photo.image.save(content.name or "photo.jpg", content, save=False)
+        photo.save()
+    if reporter is not None and notify:
+        from openlocal.requests.tasks import send_report_confirmation
+
+        transaction.on_commit(lambda: send_report_confirmation.enqueue(request.pk))
+    return request
+
+
+def _actor_name(actor: Any, body: Body) -> str:
+    full = actor.get_full_name() if actor is not None else ""
+    return f"{full}, {body.name}" if full else body.name
+
+
+def _touch(request: Request, when: datetime) -> None:
+    Request.private_objects.filter(pk=request.pk).update(updated_at=when)
+    request.updated_at = when
+
+
+@transaction.atomic
+def request_status_change(
+    *,
+    request: Request,
+    actor: Any,
+    status: str,
+    message: str = "",
+    at: datetime | None = None,
+    check_permission: bool = True,
+    notify: bool = True,
+) -> Update:
+    """Move a request to a new status, with an optional public message to explain it."""
+    if check_permission:
+        require_role(actor, request.body, Role.INSPECTOR)
+    if status not in Status.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if status == Status.DUPLICATE:
+        raise ValidationError(
+            {"status": ["Mark a duplicate by merging it into the request it duplicates."]}
+        )
+    if status == request.status and not message.strip():
+        raise ValidationError(
+            {"status": ["The request already has this status; add a message to post an update."]}
+        )
+    now = at or timezone.now()
+    old = request.status
+    request.status = status
+    fields = ["status"]
+    if status != Status.NEW and request.acknowledged_at is None:
+        request.acknowledged_at = now
+        fields.append("acknowledged_at")
+    if status in CLOSED_STATUSES and old in OPEN_STATUSES:
+        request.closed_at = now
+        fields.append("closed_at")
+    elif status in OPEN_STATUSES and old in CLOSED_STATUSES:
+        request.closed_at = None
+        fields.append("closed_at")
+    request.save(update_fields=fields)
+    _touch(request, now)
+    update = Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.STATUS if status != old else UpdateKind.COMMENT,
+        public=True,
+        text=message.strip(),
+        old_status=old,
+        new_status=status,
+        author=actor,
+        author_name=_actor_name(actor, request.body),
+        body=request.body,
+        created_at=now,
+    )
+    if notify and request.reporter_id:
+        from openlocal.requests.tasks import send_reporter_update
+
+        transaction.on_commit(lambda: send_reporter_update.enqueue(update.pk))
+    return update
+
+
+@transaction.atomic
+def request_comment(*, request: Request, actor: Any, text: str, at: datetime | None = None) -> Update:
+    """A public message from the body, without a change of status."""
+    require_role(actor, request.body, Role.INSPECTOR)
+    if not text.strip():
+        raise ValidationError({"text": ["Write the update to post."]})
+    now = at or timezone.now()
+    _touch(request, now)
+    update = Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.COMMENT,
+        public=True,
+        text=text.strip(),
+        author=actor,
+        author_name=_actor_name(actor, request.body),
+        body=request.body,
+        created_at=now,
+    )
+    if request.reporter_id:
+        from openlocal.requests.tasks import send_reporter_update
+
+        transaction.on_commit(lambda: send_reporter_update.enqueue(update.pk))
+    return update
+
+
+@transaction.atomic
+def request_note_add(*, request: Request, actor: Any, text: str) -> Update:
+    """An internal note: seen by staff only, never public."""
+    require_role(actor, request.body, Role.INSPECTOR)
+    if not text.strip():
+        raise ValidationError({"text": ["Write the note to add."]})
+    return Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.NOTE,
+        public=False,
+        text=text.strip(),
+        author=actor,
+        author_name=_actor_name(actor, request.body),
+        body=request.body,
+    )
+
+
+@transaction.atomic
+def request_category_change(*, request: Request, actor: Any, category: Category) -> Update:
+    """Recategorise; the request is re-routed to whoever handles the new category there."""
+    require_role(actor, request.body, Role.MANAGER)
+    if category.pk == request.category_id:
+        raise ValidationError({"category": ["The request is already in this category."]})
+    route = routes_at(request.latitude, request.longitude).get(category.pk)
+    if route is None:
+        raise CategoryNotAvailable(
+            {"category": [f"Nobody handles “{category.name}” at this request's location."]}
+        )
+    old_category, old_body = request.category, request.body
+    request.category = category
+    request.body = route.body
+    request.save(update_fields=["category", "body"])
+    _touch(request, timezone.now())
+    data = {"from": old_category.name, "to": category.name}
+    if route.body.pk != old_body.pk:
+        data.update({"from_body": old_body.name, "to_body": route.body.name})
+    return Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.CATEGORY,
+        public=True,
+        author=actor,
+        author_name=_actor_name(actor, old_body),
+        body=old_body,
+        data=data,
+    )
+
+
+@transaction.atomic
+def request_reassign(*, request: Request, actor: Any, body: Body, reason: str = "") -> Update:
+    """Hand the request to another body, e.g. one that is responsible after all."""
+    require_role(actor, request.body, Role.MANAGER)
+    if body.pk == request.body_id:
+        raise ValidationError({"body": [f"The request is already with {body.name}."]})
+    old_body = request.body
+    request.body = body
+    request.save(update_fields=["body"])
+    _touch(request, timezone.now())
+    return Update.private_objects.create(
+        request=request,
+        kind=UpdateKind.REASSIGNED,
+        public=True,
+        text=reason.strip(),
+        author=actor,
+        author_name=_actor_name(actor, old_body),
+        body=old_body,
+        data={"from_body": old_body.name, "to_body": body.name},
+    )
+
+
+def _audit(actor: Any, action: str, target: Any, **data: Any) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=data,
+    )
+
+
+@transaction.atomic
+def request_hide(*, request: Request, actor: Any, reason: str) -> None:
+    """Take a request out of every public view; staff still see it."""
+    require_role(actor, request.body, Role.MANAGER)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the request is being hidden."]})
+    request.hidden = True
+    request.save(update_fields=["hidden"])
+    _audit(actor, "request.hide", request, reason=reason.strip())
+    Update.private_objects.create(
+        request=request, kind=UpdateKind.MODERATED, public=False, text=f"Hidden: {reason.strip()}",
+        author=actor, author_name=_actor_name(actor, request.body), body=request.body,
+    )
+
+
+@transaction.atomic
+def request_unhide(*, request: Request, actor: Any) -> None:
+    require_role(actor, request.body, Role.MANAGER)
+    request.hidden = False
+    request.save(update_fields=["hidden"])
+    _audit(actor, "request.unhide", request)
+    Update.private_objects.create(
+        request=request, kind=UpdateKind.MODERATED, public=False, text="Shown again.",
+        author=actor, author_name=_actor_name(actor, request.body), body=request.body,
+    )
+
+
+@transaction.atomic
+def request_redact(
+    *, request: Request, actor: Any, title: str | None = None, description: str | None = None,
+    reason: str = "",
+) -> None:
+    """Replace public text; the original is kept in the audit log."""
+    require_role(actor, request.body, Role.MANAGER)
+    original: dict[str, str] = {}
+    if title is not None and title != request.title:
+        if not title.strip():
+            raise ValidationError({"title": ["A request needs a title; edit it rather than empty it."]})
+        original["title"] = request.title
+        request.title = title.strip()[:120]
+    if description is not None and description != request.description:
+        if not description.strip():
+            raise ValidationError({"description": ["Replace removed text with “[removed]”."]})
+        original["description"] = request.description
+        request.description = description.strip()
+    if not original:
+        raise ValidationError({"description": ["Change the text to redact it."]})
+    request.save(update_fields=list(original))
+    _audit(actor, "request.redact", request, original=original, reason=reason.strip())
+    Update.private_objects.create(
+        request=request, kind=UpdateKind.MODERATED, public=True,
+        text="Part of this request was removed by a moderator.",
+        author=actor, author_name=request.body.name, body=request.body,
+        data={"fields": sorted(original)},
+    )
+
+
+@transaction.atomic
+def update_redact(*, update: Update, actor: Any, text: str, reason: str = "") -> None:
+    """Replace the text of a timeline entry; the original is kept in the audit log."""
+    require_role(actor, update.request.body, Role.MANAGER)
+    _audit(actor, "update.redact", update, original=update.text, reason=reason.strip())
+    update.text = text.strip()
+    update.save(update_fields=["text"])
+
+
+@transaction.atomic
+def photo_hide(*, photo: Photo, actor: Any, reason: str) -> None:
+    """Hide a photo from the public; the file is kept and the audit log says why."""
+    require_role(actor, photo.request.body, Role.MANAGER)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the photo is being hidden."]})
+    photo.hidden = True
+    photo.save(update_fields=["hidden"])
+    _audit(actor, "photo.hide", photo, file=photo.image.name, reason=reason.strip())
+    Update.private_objects.create(
+        request=photo.request, kind=UpdateKind.MODERATED, public=True,
+        text="A photo was removed by a moderator.",
+        author=actor, author_name=photo.request.body.name, body=photo.request.body,
+    )
+
+
+def session_hash(session_key: str) -> str:
+    """A keyed hash of a browser session: enough to count a visitor once, useless if leaked."""
+    return hmac.new(settings.SECRET_KEY.encode(), session_key.encode(), hashlib.sha256).hexdigest()
+
+
+def request_support(
+    *, request: Request, person: Person | None = None, session_key: str = ""
+) -> bool:
+    """Record a "me too". Returns False when this person or session already supports it."""
+    if person is None and not session_key:
+        raise ValueError("A supporter needs an email identity or a browser session.")
+    if person is not None and request.reporter_id == person.pk:
+        return False
+    hashed = "" if person is not None else session_hash(session_key)
+    try:
+        with transaction.atomic():
+            Supporter.objects.create(request=request, person=person, session_hash=hashed)
+            Request.private_objects.filter(pk=request.pk).update(
+                supporter_count=F("supporter_count") + 1
+            )
+    except IntegrityError:
+        return False
+    request.refresh_from_db(fields=["supporter_count"])
+    return True
