@@ -109,6 +109,9 @@ class AreaCell(models.Model):
             models.UniqueConstraint(fields=["area", "cell"], name="areacell_unique_area_cell")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.cell:x} ({'interior' if self.interior else 'boundary'}) of {self.area_id}"
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"

@@ -16,7 +16,9 @@ def role_in(user: Any, body: Body | int) -> Role | None:
     if user.is_superuser:
         return Role.ADMINISTRATOR
     body_id = body if isinstance(body, int) else body.pk
-    role = Membership.objects.filter(user=user, body_id=body_id).values_list("role", flat=True).first()
+    role = (
+        Membership.objects.filter(user=user, body_id=body_id).values_list("role", flat=True).first()
+    )
     return Role(role) if role else None
 
 
@@ -28,9 +30,7 @@ def has_role(user: Any, body: Body | int, role: Role) -> bool:
 def require_role(user: Any, body: Body | int, role: Role) -> None:
     if not has_role(user, body, role):
         name = body.name if isinstance(body, Body) else f"body {body}"
-        raise PermissionDenied(
-            f"This needs the {role.label.lower()} role (or higher) at {name}."
-        )
+        raise PermissionDenied(f"This needs the {role.label.lower()} role (or higher) at {name}.")
 
 
 def bodies_for(user: Any) -> list[Body]:

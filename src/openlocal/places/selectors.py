@@ -72,7 +72,9 @@ class Route:
     area: Area
 
 
-def routes_at(latitude: float, longitude: float, areas: list[Area] | None = None) -> dict[int, Route]:
+def routes_at(
+    latitude: float, longitude: float, areas: list[Area] | None = None
+) -> dict[int, Route]:
     """For each category handled at this point, the body responsible: ``{category_id: Route}``.
 
     Raises :class:`NotCovered` when no area contains the point.

@@ -46,7 +46,9 @@ def area_save(
     """Create or update (by kind and official code) an area and rebuild its H3 cover."""
     if kind not in AreaKind.values:
         raise ValueError(f"Unknown area kind {kind!r}: use one of {', '.join(AreaKind.values)}.")
-    shape = geometry if isinstance(geometry, shapely.Geometry) else geo.geometry_from_geojson(geometry)
+    shape = (
+        geometry if isinstance(geometry, shapely.Geometry) else geo.geometry_from_geojson(geometry)
+    )
     min_lon, min_lat, max_lon, max_lat = shape.bounds
     point = shape.representative_point()
     fields = {
@@ -75,7 +77,10 @@ def area_save(
         created = True
     AreaCell.objects.filter(area=area).delete()
     AreaCell.objects.bulk_create(
-        [AreaCell(area=area, cell=cell, interior=interior) for cell, interior in geo.polygon_cover(shape)],
+        [
+            AreaCell(area=area, cell=cell, interior=interior)
+            for cell, interior in geo.polygon_cover(shape)
+        ],
         batch_size=2000,
     )
     return area, created
@@ -120,6 +125,8 @@ def areas_import(
         return result
     with transaction.atomic():
         for name, code, shape in rows:
-            area, created = area_save(name=name, kind=kind, code=code, geometry=shape, parent=parent)
+            area, created = area_save(
+                name=name, kind=kind, code=code, geometry=shape, parent=parent
+            )
             (result.created if created else result.updated).append(area)
     return result

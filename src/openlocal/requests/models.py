@@ -289,11 +289,7 @@ class UpdateKind(models.TextChoices):
 
 class PublicUpdateManager(models.Manager["Update"]):
     def get_queryset(self) -> models.QuerySet[Update]:
-        return (
-            super()
-            .get_queryset()
-            .filter(public=True, hidden=False, request__hidden=False)
-        )
+        return super().get_queryset().filter(public=True, hidden=False, request__hidden=False)
 
 
 class Update(models.Model):
@@ -359,6 +355,9 @@ class Photo(models.Model):
         default_manager_name = "private_objects"
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Photo {self.pk} on #{self.request_id}"
+
 
 class Supporter(models.Model):
     """A "me too": someone else with the same problem. Counted once per person."""
@@ -384,3 +383,6 @@ class Supporter(models.Model):
                 name="supporter_unique_session",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Supporter of #{self.request_id}"

@@ -43,7 +43,7 @@ def photo_reencode(upload: IO[bytes], *, filename: str = "photo") -> ContentFile
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
+            image: Image.Image = Image.open(upload)
             if image.format not in ACCEPTED_FORMATS:
                 raise PhotoError(
                     f"{filename} is a {image.format or 'unknown'} file. "

@@ -283,7 +283,9 @@ def request_status_change(
 
 
 @transaction.atomic
-def request_comment(*, request: Request, actor: Any, text: str, at: datetime | None = None) -> Update:
+def request_comment(
+    *, request: Request, actor: Any, text: str, at: datetime | None = None
+) -> Update:
     """A public message from the body, without a change of status."""
     require_role(actor, request.body, Role.INSPECTOR)
     if not text.strip():
@@ -396,8 +398,13 @@ def request_hide(*, request: Request, actor: Any, reason: str) -> None:
     request.save(update_fields=["hidden"])
     _audit(actor, "request.hide", request, reason=reason.strip())
     Update.private_objects.create(
-        request=request, kind=UpdateKind.MODERATED, public=False, text=f"Hidden: {reason.strip()}",
-        author=actor, author_name=_actor_name(actor, request.body), body=request.body,
+        request=request,
+        kind=UpdateKind.MODERATED,
+        public=False,
+        text=f"Hidden: {reason.strip()}",
+        author=actor,
+        author_name=_actor_name(actor, request.body),
+        body=request.body,
     )
 
 
@@ -408,14 +415,23 @@ def request_unhide(*, request: Request, actor: Any) -> None:
     request.save(update_fields=["hidden"])
     _audit(actor, "request.unhide", request)
     Update.private_objects.create(
-        request=request, kind=UpdateKind.MODERATED, public=False, text="Shown again.",
-        author=actor, author_name=_actor_name(actor, request.body), body=request.body,
+        request=request,
+        kind=UpdateKind.MODERATED,
+        public=False,
+        text="Shown again.",
+        author=actor,
+        author_name=_actor_name(actor, request.body),
+        body=request.body,
     )
 
 
 @transaction.atomic
 def request_redact(
-    *, request: Request, actor: Any, title: str | None = None, description: str | None = None,
+    *,
+    request: Request,
+    actor: Any,
+    title: str | None = None,
+    description: str | None = None,
     reason: str = "",
 ) -> None:
     """Replace public text; the original is kept in the audit log."""
@@ -423,7 +439,9 @@ def request_redact(
     original: dict[str, str] = {}
     if title is not None and title != request.title:
         if not title.strip():
-            raise ValidationError({"title": ["A request needs a title; edit it rather than empty it."]})
+            raise ValidationError(
+                {"title": ["A request needs a title; edit it rather than empty it."]}
+            )
         original["title"] = request.title
         request.title = title.strip()[:120]
     if description is not None and description != request.description:
@@ -436,9 +454,13 @@ def request_redact(
     request.save(update_fields=list(original))
     _audit(actor, "request.redact", request, original=original, reason=reason.strip())
     Update.private_objects.create(
-        request=request, kind=UpdateKind.MODERATED, public=True,
+        request=request,
+        kind=UpdateKind.MODERATED,
+        public=True,
         text="Part of this request was removed by a moderator.",
-        author=actor, author_name=request.body.name, body=request.body,
+        author=actor,
+        author_name=request.body.name,
+        body=request.body,
         data={"fields": sorted(original)},
     )
 
@@ -462,9 +484,13 @@ def photo_hide(*, photo: Photo, actor: Any, reason: str) -> None:
     photo.save(update_fields=["hidden"])
     _audit(actor, "photo.hide", photo, file=photo.image.name, reason=reason.strip())
     Update.private_objects.create(
-        request=photo.request, kind=UpdateKind.MODERATED, public=True,
+        request=photo.request,
+        kind=UpdateKind.MODERATED,
+        public=True,
         text="A photo was removed by a moderator.",
-        author=actor, author_name=photo.request.body.name, body=photo.request.body,
+        author=actor,
+        author_name=photo.request.body.name,
+        body=photo.request.body,
     )
 
 

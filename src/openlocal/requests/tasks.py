@@ -40,15 +40,22 @@ def send_report_confirmation(request_id: int) -> None:
 @task()
 def send_reporter_update(update_id: int) -> None:
     """Tell the reporter about a public update on their request."""
-    update = Update.public_objects.select_related("request__reporter", "request__body").filter(
-        pk=update_id
-    ).first()
+    update = (
+        Update.public_objects.select_related("request__reporter", "request__body")
+        .filter(pk=update_id)
+        .first()
+    )
     if update is None or update.request.reporter is None:
         return
     request = update.request
+    reporter = update.request.reporter
     _send(
-        request.reporter.email,
+        reporter.email,
         f"Update on your report #{request.pk}: {request.title}",
         "reporter_update",
-        {"request": request, "update": update, "url": settings.BASE_URL + request.get_absolute_url()},
+        {
+            "request": request,
+            "update": update,
+            "url": settings.BASE_URL + request.get_absolute_url(),
+        },
     )

@@ -25,7 +25,8 @@ def localtime(value: Any, fmt: str = "%-d %B %Y, %-I:%M%p") -> str:
 
 def environment(**options: Any) -> Environment:
     app_loader = options.pop("loader", None)
-    env = Environment(**options)
+    # Django passes autoescape=True from settings.TEMPLATES (and it is the backend default).
+    env = Environment(**options)  # noqa: S701
     loaders = [
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
@@ -44,7 +45,5 @@ def environment(**options: Any) -> Environment:
             },
         }
     )
-    env.filters.update(
-        {"localtime": localtime, "naturaltime": naturaltime, "intcomma": intcomma}
-    )
+    env.filters.update({"localtime": localtime, "naturaltime": naturaltime, "intcomma": intcomma})
     return env

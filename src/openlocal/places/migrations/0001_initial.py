@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,77 +14,179 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('county', 'County'), ('district', 'District'), ('ward', 'Ward'), ('parish', 'Parish'), ('custom', 'Custom area')], max_length=20)),
-                ('code', models.CharField(blank=True, max_length=32)),
-                ('geometry', models.BinaryField(help_text='The boundary as WKB (WGS84 longitude/latitude).')),
-                ('min_latitude', models.FloatField()),
-                ('min_longitude', models.FloatField()),
-                ('max_latitude', models.FloatField()),
-                ('max_longitude', models.FloatField()),
-                ('centre_latitude', models.FloatField()),
-                ('centre_longitude', models.FloatField()),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='places.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("county", "County"),
+                            ("district", "District"),
+                            ("ward", "Ward"),
+                            ("parish", "Parish"),
+                            ("custom", "Custom area"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=32)),
+                (
+                    "geometry",
+                    models.BinaryField(help_text="The boundary as WKB (WGS84 longitude/latitude)."),
+                ),
+                ("min_latitude", models.FloatField()),
+                ("min_longitude", models.FloatField()),
+                ("max_latitude", models.FloatField()),
+                ("max_longitude", models.FloatField()),
+                ("centre_latitude", models.FloatField()),
+                ("centre_longitude", models.FloatField()),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="places.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AreaCell',
+            name="AreaCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cell', models.BigIntegerField(db_index=True)),
-                ('interior', models.BooleanField(default=False)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cells', to='places.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cell", models.BigIntegerField(db_index=True)),
+                ("interior", models.BooleanField(default=False)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cells",
+                        to="places.area",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Body',
+            name="Body",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('county', 'County council'), ('district', 'District or city council'), ('unitary', 'Unitary authority'), ('parish', 'Parish or town council'), ('national', 'National agency'), ('utility', 'Utility company'), ('community', 'Community group')], max_length=20)),
-                ('website', models.URLField(blank=True)),
-                ('description', models.TextField(blank=True)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('areas', models.ManyToManyField(blank=True, related_name='bodies', to='places.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("county", "County council"),
+                            ("district", "District or city council"),
+                            ("unitary", "Unitary authority"),
+                            ("parish", "Parish or town council"),
+                            ("national", "National agency"),
+                            ("utility", "Utility company"),
+                            ("community", "Community group"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                ("description", models.TextField(blank=True)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "areas",
+                    models.ManyToManyField(blank=True, related_name="bodies", to="places.area"),
+                ),
             ],
             options={
-                'verbose_name_plural': 'bodies',
-                'ordering': ['name'],
+                "verbose_name_plural": "bodies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('inspector', 'Inspector'), ('manager', 'Manager'), ('administrator', 'Administrator')], default='inspector', max_length=20)),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='places.body')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("viewer", "Viewer"),
+                            ("inspector", "Inspector"),
+                            ("manager", "Manager"),
+                            ("administrator", "Administrator"),
+                        ],
+                        default="inspector",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="places.body",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(condition=models.Q(('code', ''), _negated=True), fields=('kind', 'code'), name='area_unique_kind_code'),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("code", ""), _negated=True),
+                fields=("kind", "code"),
+                name="area_unique_kind_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='areacell',
-            constraint=models.UniqueConstraint(fields=('area', 'cell'), name='areacell_unique_area_cell'),
+            model_name="areacell",
+            constraint=models.UniqueConstraint(
+                fields=("area", "cell"), name="areacell_unique_area_cell"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'body'), name='membership_unique_user_body'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "body"), name="membership_unique_user_body"
+            ),
         ),
     ]

@@ -34,13 +34,29 @@ def test_devon_routing_on_real_boundaries(shared_data):
     from openlocal.requests.models import Category, CategoryGroup, RoutingRule
 
     b = shared_data / "boundaries"
-    call_command("import-areas", b / "devon_county_derived_from_lad_may2023_buc.geojson",
-                 kind="county", code_field="CTY_code", name_field="name")
+    call_command(
+        "import-areas",
+        b / "devon_county_derived_from_lad_may2023_buc.geojson",
+        kind="county",
+        code_field="CTY_code",
+        name_field="name",
+    )
     county = Area.objects.get(kind="county")
-    call_command("import-areas", b / "devon_districts_lad_may2023_buc.geojson",
-                 kind="district", code_field="LAD23CD", name_field="LAD23NM", parent=county.slug)
-    call_command("import-areas", b / "exeter_wards_dec2023_bsc.geojson",
-                 kind="ward", code_field="WD23CD", name_field="WD23NM")
+    call_command(
+        "import-areas",
+        b / "devon_districts_lad_may2023_buc.geojson",
+        kind="district",
+        code_field="LAD23CD",
+        name_field="LAD23NM",
+        parent=county.slug,
+    )
+    call_command(
+        "import-areas",
+        b / "exeter_wards_dec2023_bsc.geojson",
+        kind="ward",
+        code_field="WD23CD",
+        name_field="WD23NM",
+    )
     exeter = Area.objects.get(kind="district", code="E07000041")
     dcc = Body.objects.create(name="Devon County Council", slug="devon", kind=BodyKind.COUNTY)
     ecc = Body.objects.create(name="Exeter City Council", slug="exeter", kind=BodyKind.DISTRICT)
@@ -57,7 +73,9 @@ def test_devon_routing_on_real_boundaries(shared_data):
     cathedral = (50.7226, -3.5300)  # Exeter Cathedral, in St David's ward
     areas = areas_containing(*cathedral)
     assert [(a.kind, a.code) for a in areas] == [
-        ("county", "E10000008"), ("district", "E07000041"), ("ward", ST_DAVIDS)
+        ("county", "E10000008"),
+        ("district", "E07000041"),
+        ("ward", ST_DAVIDS),
     ]
     routes = routes_at(*cathedral)
     assert routes[made["pothole"].pk].body == dcc
@@ -73,9 +91,11 @@ def test_devon_routing_on_real_boundaries(shared_data):
 @pytest.mark.django_db
 def test_import_areas_reports_missing_property(tmp_path):
     f = tmp_path / "a.geojson"
-    f.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                 '"properties": {"name": "X"}, "geometry": {"type": "Polygon", '
-                 '"coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}')
-    with pytest.raises(CommandError, match="no 'CODE' property. Properties in this file: name"):
+    f.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"name": "X"}, "geometry": {"type": "Polygon", '
+        '"coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}'
+    )
+    with pytest.raises(CommandError, match=r"no 'CODE' property\. Properties in this file: name"):
         call_command("import-areas", f, kind="ward", code_field="CODE", name_field="name")
     assert not Area.objects.exists()

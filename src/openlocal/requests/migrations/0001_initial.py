@@ -3,215 +3,544 @@
 import django.db.models.deletion
 import django.db.models.manager
 import django.utils.timezone
-import openlocal.requests.models
 from django.conf import settings
 from django.db import migrations, models
 
+import openlocal.requests.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assets', '0001_initial'),
-        ('places', '0001_initial'),
+        ("assets", "0001_initial"),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('service_code', models.CharField(max_length=64, unique=True)),
-                ('group', models.CharField(choices=[('roads', 'Roads and pavements'), ('lighting', 'Street lighting'), ('waste', 'Bins and waste'), ('fly-tipping', 'Fly-tipping'), ('graffiti', 'Graffiti and vandalism'), ('parks', 'Parks and open spaces'), ('rights-of-way', 'Public rights of way'), ('bus-stops', 'Bus stops and shelters'), ('drainage', 'Drains and flooding'), ('community', 'Community needs'), ('other', 'Other')], max_length=30)),
-                ('description', models.TextField(blank=True)),
-                ('keywords', models.CharField(blank=True, max_length=300)),
-                ('duplicate_radius_m', models.PositiveIntegerField(default=50)),
-                ('asset_required', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=True)),
-                ('asset_types', models.ManyToManyField(blank=True, related_name='categories', to='assets.assettype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("service_code", models.CharField(max_length=64, unique=True)),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("roads", "Roads and pavements"),
+                            ("lighting", "Street lighting"),
+                            ("waste", "Bins and waste"),
+                            ("fly-tipping", "Fly-tipping"),
+                            ("graffiti", "Graffiti and vandalism"),
+                            ("parks", "Parks and open spaces"),
+                            ("rights-of-way", "Public rights of way"),
+                            ("bus-stops", "Bus stops and shelters"),
+                            ("drainage", "Drains and flooding"),
+                            ("community", "Community needs"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("keywords", models.CharField(blank=True, max_length=300)),
+                ("duplicate_radius_m", models.PositiveIntegerField(default=50)),
+                ("asset_required", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "asset_types",
+                    models.ManyToManyField(
+                        blank=True, related_name="categories", to="assets.assettype"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['group', 'name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["group", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('name', models.CharField(blank=True, max_length=120)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("name", models.CharField(blank=True, max_length=120)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
+                "verbose_name_plural": "people",
             },
         ),
         migrations.CreateModel(
-            name='Request',
+            name="Request",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=120)),
-                ('description', models.TextField()),
-                ('latitude', models.FloatField()),
-                ('longitude', models.FloatField()),
-                ('cell', models.BigIntegerField(db_index=True)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('new', 'New'), ('acknowledged', 'Acknowledged'), ('investigating', 'Investigating'), ('in_progress', 'In progress'), ('action_scheduled', 'Action scheduled'), ('fixed', 'Fixed'), ('not_fixed', 'Not fixed'), ('duplicate', 'Duplicate'), ('not_responsible', 'Not responsible'), ('no_further_action', 'No further action'), ('referred', 'Referred')], db_index=True, default='new', max_length=20)),
-                ('answers', models.JSONField(blank=True, default=dict)),
-                ('reporter_name', models.CharField(blank=True, max_length=120)),
-                ('reporter_name_public', models.BooleanField(default=False)),
-                ('source', models.CharField(choices=[('web', 'Website'), ('open311', 'Open311'), ('api', 'JSON API'), ('staff', 'Staff'), ('import', 'Import')], default='web', max_length=20)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('supporter_count', models.PositiveIntegerField(default=0)),
-                ('follower_count', models.PositiveIntegerField(default=0)),
-                ('hidden', models.BooleanField(db_index=True, default=False)),
-                ('areas', models.ManyToManyField(blank=True, related_name='requests', to='places.area')),
-                ('asset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='assets.asset')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='places.body')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='requests.category')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='requests.request')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='requests.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=120)),
+                ("description", models.TextField()),
+                ("latitude", models.FloatField()),
+                ("longitude", models.FloatField()),
+                ("cell", models.BigIntegerField(db_index=True)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigating", "Investigating"),
+                            ("in_progress", "In progress"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("fixed", "Fixed"),
+                            ("not_fixed", "Not fixed"),
+                            ("duplicate", "Duplicate"),
+                            ("not_responsible", "Not responsible"),
+                            ("no_further_action", "No further action"),
+                            ("referred", "Referred"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("answers", models.JSONField(blank=True, default=dict)),
+                ("reporter_name", models.CharField(blank=True, max_length=120)),
+                ("reporter_name_public", models.BooleanField(default=False)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("web", "Website"),
+                            ("open311", "Open311"),
+                            ("api", "JSON API"),
+                            ("staff", "Staff"),
+                            ("import", "Import"),
+                        ],
+                        default="web",
+                        max_length=20,
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("supporter_count", models.PositiveIntegerField(default=0)),
+                ("follower_count", models.PositiveIntegerField(default=0)),
+                ("hidden", models.BooleanField(db_index=True, default=False)),
+                (
+                    "areas",
+                    models.ManyToManyField(blank=True, related_name="requests", to="places.area"),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="requests",
+                        to="assets.asset",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="places.body",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="requests.category",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="duplicates",
+                        to="requests.request",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="requests",
+                        to="requests.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'default_manager_name': 'private_objects',
+                "ordering": ["-created_at", "-id"],
+                "default_manager_name": "private_objects",
             },
             managers=[
-                ('private_objects', django.db.models.manager.Manager()),
+                ("private_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('preference', models.PositiveSmallIntegerField(default=100)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='places.area')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='places.body')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='requests.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("preference", models.PositiveSmallIntegerField(default=100)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="places.area",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="places.body",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="requests.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['preference', 'id'],
+                "ordering": ["preference", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Supporter',
+            name="Supporter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_hash', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='supported', to='requests.person')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supporters', to='requests.request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_hash", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supported",
+                        to="requests.person",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supporters",
+                        to="requests.request",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Update',
+            name="Update",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Reported'), ('comment', 'Comment'), ('status', 'Status change'), ('note', 'Internal note'), ('category', 'Category change'), ('reassigned', 'Reassigned'), ('moderated', 'Moderated'), ('merged', 'Merged')], max_length=20)),
-                ('public', models.BooleanField(default=True)),
-                ('text', models.TextField(blank=True)),
-                ('old_status', models.CharField(blank=True, choices=[('new', 'New'), ('acknowledged', 'Acknowledged'), ('investigating', 'Investigating'), ('in_progress', 'In progress'), ('action_scheduled', 'Action scheduled'), ('fixed', 'Fixed'), ('not_fixed', 'Not fixed'), ('duplicate', 'Duplicate'), ('not_responsible', 'Not responsible'), ('no_further_action', 'No further action'), ('referred', 'Referred')], max_length=20)),
-                ('new_status', models.CharField(blank=True, choices=[('new', 'New'), ('acknowledged', 'Acknowledged'), ('investigating', 'Investigating'), ('in_progress', 'In progress'), ('action_scheduled', 'Action scheduled'), ('fixed', 'Fixed'), ('not_fixed', 'Not fixed'), ('duplicate', 'Duplicate'), ('not_responsible', 'Not responsible'), ('no_further_action', 'No further action'), ('referred', 'Referred')], max_length=20)),
-                ('author_name', models.CharField(blank=True, max_length=200)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('hidden', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('body', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='places.body')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='requests.request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Reported"),
+                            ("comment", "Comment"),
+                            ("status", "Status change"),
+                            ("note", "Internal note"),
+                            ("category", "Category change"),
+                            ("reassigned", "Reassigned"),
+                            ("moderated", "Moderated"),
+                            ("merged", "Merged"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("public", models.BooleanField(default=True)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "old_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigating", "Investigating"),
+                            ("in_progress", "In progress"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("fixed", "Fixed"),
+                            ("not_fixed", "Not fixed"),
+                            ("duplicate", "Duplicate"),
+                            ("not_responsible", "Not responsible"),
+                            ("no_further_action", "No further action"),
+                            ("referred", "Referred"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "new_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigating", "Investigating"),
+                            ("in_progress", "In progress"),
+                            ("action_scheduled", "Action scheduled"),
+                            ("fixed", "Fixed"),
+                            ("not_fixed", "Not fixed"),
+                            ("duplicate", "Duplicate"),
+                            ("not_responsible", "Not responsible"),
+                            ("no_further_action", "No further action"),
+                            ("referred", "Referred"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, max_length=200)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("hidden", models.BooleanField(default=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="places.body",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="requests.request",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'default_manager_name': 'private_objects',
+                "ordering": ["created_at", "id"],
+                "default_manager_name": "private_objects",
             },
             managers=[
-                ('private_objects', django.db.models.manager.Manager()),
+                ("private_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Photo',
+            name="Photo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to=openlocal.requests.models.photo_path, width_field='width')),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('alt_text', models.CharField(blank=True, max_length=300)),
-                ('hidden', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='requests.request')),
-                ('update', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='photos', to='requests.update')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "image",
+                    models.ImageField(
+                        height_field="height",
+                        upload_to=openlocal.requests.models.photo_path,
+                        width_field="width",
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                ("alt_text", models.CharField(blank=True, max_length=300)),
+                ("hidden", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="requests.request",
+                    ),
+                ),
+                (
+                    "update",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="photos",
+                        to="requests.update",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'default_manager_name': 'private_objects',
+                "ordering": ["created_at", "id"],
+                "default_manager_name": "private_objects",
             },
             managers=[
-                ('private_objects', django.db.models.manager.Manager()),
+                ("private_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='CategoryQuestion',
+            name="CategoryQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('label', models.CharField(max_length=200)),
-                ('hint', models.CharField(blank=True, max_length=300)),
-                ('datatype', models.CharField(choices=[('string', 'Short text'), ('number', 'Number'), ('datetime', 'Date and time'), ('text', 'Long text'), ('singlevaluelist', 'Choose one'), ('multivaluelist', 'Choose any')], default='string', max_length=20)),
-                ('required', models.BooleanField(default=False)),
-                ('variable', models.BooleanField(default=True)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('values', models.JSONField(blank=True, default=list)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='requests.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64)),
+                ("label", models.CharField(max_length=200)),
+                ("hint", models.CharField(blank=True, max_length=300)),
+                (
+                    "datatype",
+                    models.CharField(
+                        choices=[
+                            ("string", "Short text"),
+                            ("number", "Number"),
+                            ("datetime", "Date and time"),
+                            ("text", "Long text"),
+                            ("singlevaluelist", "Choose one"),
+                            ("multivaluelist", "Choose any"),
+                        ],
+                        default="string",
+                        max_length=20,
+                    ),
+                ),
+                ("required", models.BooleanField(default=False)),
+                ("variable", models.BooleanField(default=True)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("values", models.JSONField(blank=True, default=list)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="requests.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'code'), name='question_unique_code')],
+                "ordering": ["order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "code"), name="question_unique_code"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='request',
-            index=models.Index(fields=['body', 'status', 'created_at'], name='requests_re_body_id_836ca9_idx'),
+            model_name="request",
+            index=models.Index(
+                fields=["body", "status", "created_at"], name="requests_re_body_id_836ca9_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='request',
-            index=models.Index(fields=['category', 'status'], name='requests_re_categor_5b0ce8_idx'),
+            model_name="request",
+            index=models.Index(
+                fields=["category", "status"], name="requests_re_categor_5b0ce8_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='request',
-            index=models.Index(fields=['latitude', 'longitude'], name='requests_re_latitud_3121e3_idx'),
+            model_name="request",
+            index=models.Index(
+                fields=["latitude", "longitude"], name="requests_re_latitud_3121e3_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='request',
-            index=models.Index(fields=['updated_at'], name='requests_re_updated_69e0a4_idx'),
+            model_name="request",
+            index=models.Index(fields=["updated_at"], name="requests_re_updated_69e0a4_idx"),
         ),
         migrations.AddIndex(
-            model_name='routingrule',
-            index=models.Index(fields=['area', 'category'], name='requests_ro_area_id_728f4d_idx'),
+            model_name="routingrule",
+            index=models.Index(fields=["area", "category"], name="requests_ro_area_id_728f4d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='routingrule',
-            constraint=models.UniqueConstraint(fields=('category', 'area', 'body'), name='routingrule_unique_category_area_body'),
+            model_name="routingrule",
+            constraint=models.UniqueConstraint(
+                fields=("category", "area", "body"), name="routingrule_unique_category_area_body"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supporter',
-            constraint=models.UniqueConstraint(condition=models.Q(('person__isnull', False)), fields=('request', 'person'), name='supporter_unique_person'),
+            model_name="supporter",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("person__isnull", False)),
+                fields=("request", "person"),
+                name="supporter_unique_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supporter',
-            constraint=models.UniqueConstraint(condition=models.Q(('session_hash', ''), _negated=True), fields=('request', 'session_hash'), name='supporter_unique_session'),
+            model_name="supporter",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("session_hash", ""), _negated=True),
+                fields=("request", "session_hash"),
+                name="supporter_unique_session",
+            ),
         ),
     ]

@@ -46,8 +46,13 @@ def test_create_routes_to_the_responsible_body_and_starts_the_timeline(place):
 
 def test_district_category_goes_to_the_district_of_the_point(place):
     west = make(place, category=place.missed_bin, answers={})
-    east = make(place, category=place.missed_bin, answers={},
-                latitude=place.east_point[0], longitude=place.east_point[1])
+    east = make(
+        place,
+        category=place.missed_bin,
+        answers={},
+        latitude=place.east_point[0],
+        longitude=place.east_point[1],
+    )
     assert (west.body, east.body) == (place.west_council, place.east_council)
 
 
@@ -62,8 +67,13 @@ def test_category_not_handled_here_is_refused(place):
 
     RoutingRule.objects.filter(category=place.missed_bin, area=place.east).delete()
     with pytest.raises(CategoryNotAvailable, match="not handled by anyone at this location"):
-        make(place, category=place.missed_bin, answers={},
-             latitude=place.east_point[0], longitude=place.east_point[1])
+        make(
+            place,
+            category=place.missed_bin,
+            answers={},
+            latitude=place.east_point[0],
+            longitude=place.east_point[1],
+        )
 
 
 def test_required_answer_and_list_values_are_enforced(place):
@@ -83,6 +93,7 @@ def test_reporter_gets_a_confirmation_email_with_the_public_link(
     assert request.reporter.email == "resident@example.org"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
+    assert isinstance(message, mail.EmailMultiAlternatives)
     assert message.to == ["resident@example.org"]
     assert f"/requests/{request.pk}" in message.body
     assert message.alternatives and "text/html" in message.alternatives[0][1]
@@ -93,19 +104,26 @@ def test_status_change_needs_a_role_and_records_the_timeline(
 ):
     request = make(place, reporter_email="resident@example.org")
     with pytest.raises(PermissionDenied):
-        request_status_change(request=request, actor=place.west_manager,
-                              status=Status.ACKNOWLEDGED)
+        request_status_change(request=request, actor=place.west_manager, status=Status.ACKNOWLEDGED)
     with django_capture_on_commit_callbacks(execute=True):
-        update = request_status_change(request=request, actor=place.county_inspector,
-                                       status=Status.FIXED, message="Filled today.")
+        update = request_status_change(
+            request=request,
+            actor=place.county_inspector,
+            status=Status.FIXED,
+            message="Filled today.",
+        )
     request.refresh_from_db()
     assert request.status == Status.FIXED
     assert request.closed_at is not None and request.acknowledged_at is not None
     assert (update.old_status, update.new_status, update.public) == ("new", "fixed", True)
-    assert "Ivy Inspector, Testshire County Council" == update.author_name
+    assert update.author_name == "Ivy Inspector, Testshire County Council"
     assert len(mail.outbox) == 1 and "Filled today." in mail.outbox[0].body
-    request_status_change(request=request, actor=place.county_inspector, status=Status.NEW,
-                          message="Reopened: it has cracked again.")
+    request_status_change(
+        request=request,
+        actor=place.county_inspector,
+        status=Status.NEW,
+        message="Reopened: it has cracked again.",
+    )
     request.refresh_from_db()
     assert request.closed_at is None
 
@@ -120,13 +138,17 @@ def test_internal_note_is_never_public(place):
 def test_category_change_reroutes_to_the_new_body(place):
     request = make(place)
     place.west_manager.memberships.create(body=place.county_council, role="manager")
-    update = request_category_change(request=request, actor=place.west_manager,
-                                     category=place.missed_bin)
+    update = request_category_change(
+        request=request, actor=place.west_manager, category=place.missed_bin
+    )
     request.refresh_from_db()
     assert request.body == place.west_council
-    assert update.data == {"from": "Pothole", "to": "Missed bin collection",
-                           "from_body": "Testshire County Council",
-                           "to_body": "West Testshire District Council"}
+    assert update.data == {
+        "from": "Pothole",
+        "to": "Missed bin collection",
+        "from_body": "Testshire County Council",
+        "to_body": "West Testshire District Council",
+    }
 
 
 def test_me_too_counts_once_per_person_and_per_session(place):

@@ -31,18 +31,27 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
         bind = f"{options['host']}:{options['port']}"
         web_cmd = [
-            sys.executable, "-m", "gunicorn", "openlocal.wsgi:application",
-            "--bind", bind,
-            "--workers", str(options["web_workers"]),
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", "127.0.0.1",
-            "--graceful-timeout", "5",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "openlocal.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["web_workers"]),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "--graceful-timeout",
+            "5",
         ]
         worker_cmd = [sys.executable, "-m", "openlocal", "worker"]
-        children = [
-            subprocess.Popen(web_cmd, env=env),  # noqa: S603
-            subprocess.Popen(worker_cmd, env=env),  # noqa: S603
-        ]
+        names = {"web server (gunicorn)": web_cmd, "worker": worker_cmd}
+        children = {
+            name: subprocess.Popen(cmd, env=env)  # noqa: S603
+            for name, cmd in names.items()
+        }
         self.stdout.write(
             self.style.SUCCESS(
                 f"{settings.SITE_NAME} is running at http://{bind}/ with one background worker. "
@@ -57,25 +66,26 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        failed = None
+        failed: tuple[str, int] | None = None
         while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    failed = child
+            for name, child in children.items():
+                code = child.poll()
+                if code is not None:
+                    failed = (name, code)
                     stopping = True
                     break
             time.sleep(0.2)
-        for child in children:
+        for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for child in children:
+        for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
         if failed is not None:
             raise CommandError(
-                f"{' '.join(failed.args[2:4])} stopped with exit code {failed.returncode}; "
-                "stopped the rest. See the messages above."
+                f"The {failed[0]} stopped with exit code {failed[1]}, so the rest was stopped "
+                "too. See the messages above."
             )

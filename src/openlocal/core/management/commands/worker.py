@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds to wait when idle (default 1)."
         )
-        parser.add_argument(
-            "--batch", action="store_true", help="Run what is queued, then exit."
-        )
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         arguments = ["--queue-name", "*", "--interval", str(options["interval"])]
