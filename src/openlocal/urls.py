@@ -11,8 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("openlocal.staff.urls")),
     path("", include("openlocal.web.urls")),
-    # Photos are public once re-encoded; a production site may serve them from object storage.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Photos are public once re-encoded and attached to a request; drafts and anything else
+    # under the media folder are not served. A production site may use object storage.
+    path("media/photos/<path:path>", serve, {"document_root": settings.MEDIA_ROOT / "photos"}),
 ]
 
 handler400 = errors.bad_request

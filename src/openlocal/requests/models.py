@@ -196,18 +196,18 @@ class RequestQuerySet(models.QuerySet["Request"]):
         return self.select_related("category", "body", "asset", "asset__asset_type")
 
 
-class PublicRequestManager(models.Manager["Request"]):
+_RequestManager = models.Manager.from_queryset(RequestQuerySet)
+
+
+class PublicRequestManager(_RequestManager):
     """What anyone may see: requests that are not hidden by moderation."""
 
-    def get_queryset(self) -> RequestQuerySet:
-        return RequestQuerySet(self.model, using=self._db).filter(hidden=False)
+    def get_queryset(self):  # the queryset type comes from from_queryset
+        return super().get_queryset().filter(hidden=False)
 
 
-class PrivateRequestManager(models.Manager["Request"]):
+class PrivateRequestManager(_RequestManager):
     """Every request, hidden ones included: staff and internal use only."""
-
-    def get_queryset(self) -> RequestQuerySet:
-        return RequestQuerySet(self.model, using=self._db)
 
 
 class Request(TimeStampedModel):
