@@ -1,0 +1,311 @@
+"""The home page, finding a place, the list of places, and a request's own page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from openlocal.core import geo
+from openlocal.places.geocoders import find_places
+from openlocal.places.models import AREA_KIND_ORDER, Area, AreaKind, Body, BodyKind
+from openlocal.places.selectors import NotCovered, areas_containing, routes_at
+from openlocal.requests.models import Category, Photo, Request, Status, Update, UpdateKind
+from openlocal.requests.services import person_for_email, request_support
+from openlocal.web import presenters
+from openlocal.web.views.public import point_map, public_requests, render_page, request_rows
+
+#: How far around a point "nearby" reaches.
+NEARBY_RADIUS_M = 1000
+#: Most nearby requests listed; the browse page has the rest.
+NEARBY_LIMIT = 50
+#: The support form's messages carry this tag so the request page shows them by the form.
+SUPPORT_TAG = "support"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    public = public_requests()
+    recent = public.with_related()[:10]
+    updates = (
+        Update.public_objects.exclude(kind=UpdateKind.CREATED)
+        .select_related("request", "body")
+        .order_by("-created_at", "-id")[:8]
+    )
+    activity = []
+    for update in updates:
+        entry = presenters.timeline_entry(
+            kind=update.kind,
+            text="",
+            old_status=update.old_status,
+            new_status=update.new_status,
+            author_name=update.author_name,
+            body_name=update.body.name if update.body else "",
+            data=update.data,
+            created_at=update.created_at,
+        )
+        activity.append(
+            {
+                "entry": entry,
+                "request_title": update.request.title,
+                "request_url": update.request.get_absolute_url(),
+                "ago": presenters.time_ago(update.created_at, now),
+            }
+        )
+    context = {
+        "recent": request_rows(recent),
+        "activity": activity,
+        "open_count": public.open().count(),
+        "fixed_count": public.filter(
+            status=Status.FIXED, closed_at__gte=now - timedelta(days=30)
+        ).count(),
+        "plural": presenters.plural,
+    }
+    return render_page(request, "pages/home.html", context)
+
+
+@require_GET
+def places(request: HttpRequest) -> HttpResponse:
+    areas = Area.objects.defer("geometry").select_related("parent").order_by("name")
+    bodies = Body.objects.order_by("name")
+    context = {
+        "area_groups": presenters.kind_groups(
+            list(areas), [str(k) for k in AREA_KIND_ORDER], dict(AreaKind.choices)
+        ),
+        "body_groups": presenters.kind_groups(
+            list(bodies), [str(k) for k in BodyKind.values], dict(BodyKind.choices)
+        ),
+    }
+    return render_page(request, "pages/places.html", context)
+
+
+def _float(value: str) -> float | None:
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
+@require_GET
+def around(request: HttpRequest) -> HttpResponse:
+    """A place found by name or coordinates: what is reported there and who handles what."""
+    query = request.GET.get("q", "").strip()[:200]
+    lat_text, lon_text = request.GET.get("lat", ""), request.GET.get("lon", "")
+    context: dict = {"query": query, "error": "", "choices": [], "found": False}
+    point: tuple[float, float] | None = None
+    place_name = request.GET.get("name", "").strip()[:200]
+
+    if lat_text.strip() or lon_text.strip():
+        lat, lon = _float(lat_text), _float(lon_text)
+        if lat is None or lon is None:
+            context["error"] = presenters.COORDINATES_HINT
+        else:
+            point = (lat, lon)
+    elif query:
+        point = presenters.parse_coordinates(query)
+        if point is None:
+            matches = find_places(query)
+            exact = [m for m in matches if m.exact]
+            if len(matches) == 1 or len(exact) == 1:
+                best = exact[0] if exact else matches[0]
+                point, place_name = (best.latitude, best.longitude), best.name
+            elif matches:
+                context["choices"] = [
+                    {
+                        "name": m.name,
+                        "description": m.description,
+                        "href": reverse("web:around")
+                        + "?"
+                        + urlencode(
+                            {
+                                "lat": f"{m.latitude:.5f}",
+                                "lon": f"{m.longitude:.5f}",
+                                "name": m.name,
+                            }
+                        ),
+                    }
+                    for m in matches
+                ]
+            else:
+                context["error"] = (
+                    f"No place called “{query}” was found. {presenters.COORDINATES_HINT}"
+                )
+    elif "q" in request.GET:
+        context["error"] = presenters.COORDINATES_HINT
+
+    if point is not None:
+        try:
+            geo.validate_point(*point)
+        except geo.InvalidLocation as exc:
+            context["error"] = f"{exc} {presenters.COORDINATES_HINT}"
+            point = None
+
+    if point is not None:
+        context.update(_around_point(point[0], point[1], place_name))
+    return render_page(request, "pages/around.html", context)
+
+
+def _around_point(latitude: float, longitude: float, place_name: str) -> dict:
+    areas = areas_containing(latitude, longitude)
+    nearby = (
+        public_requests()
+        .open()
+        .filter(cell__in=geo.cells_within(latitude, longitude, NEARBY_RADIUS_M))
+        .with_related()[:500]
+    )
+    distances = {r.pk: geo.distance_m(latitude, longitude, r.latitude, r.longitude) for r in nearby}
+    close = sorted(
+        (r for r in nearby if distances[r.pk] <= NEARBY_RADIUS_M), key=lambda r: distances[r.pk]
+    )[:NEARBY_LIMIT]
+    routes = []
+    bodies: list[Body] = []
+    not_covered = ""
+    if areas:
+        found_routes = routes_at(latitude, longitude, areas)
+        categories = Category.objects.in_bulk(list(found_routes))
+        handled = sorted(
+            (
+                (categories[cid], route.body)
+                for cid, route in found_routes.items()
+                if cid in categories
+            ),
+            key=lambda pair: (pair[0].get_group_display(), pair[0].name),
+        )
+        routes = [{"category": category, "body": body} for category, body in handled]
+        bodies = list(Body.objects.filter(areas__in=areas).distinct().order_by("name"))
+    else:
+        not_covered = str(NotCovered(latitude, longitude))
+    coordinates = presenters.coordinates_text(latitude, longitude)
+    return {
+        "found": True,
+        "place_name": place_name or (areas[-1].name if areas else coordinates),
+        "latitude": latitude,
+        "longitude": longitude,
+        "coordinates": coordinates,
+        "map": point_map(latitude, longitude, zoom=15),
+        "areas": areas,
+        "bodies": bodies,
+        "routes": routes,
+        "not_covered": not_covered,
+        "nearby": request_rows(close, distances=distances),
+        "radius": presenters.distance_text(NEARBY_RADIUS_M),
+        "report_href": reverse("web:report")
+        + "?"
+        + urlencode({"lat": f"{latitude:.5f}", "lon": f"{longitude:.5f}"}),
+        "browse_href": reverse("web:browse")
+        + ("?" + urlencode({"area": areas[-1].slug}) if areas else ""),
+    }
+
+
+def _public_request(pk: int) -> Request:
+    try:
+        return public_requests().with_related().get(pk=pk)
+    except Request.DoesNotExist:
+        raise Http404("No such request") from None
+
+
+@require_GET
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_request(request, _public_request(pk))
+
+
+def _render_request(
+    request: HttpRequest,
+    obj: Request,
+    *,
+    email: str = "",
+    email_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    timeline = [
+        presenters.timeline_entry(
+            kind=update.kind,
+            text=update.text,
+            old_status=update.old_status,
+            new_status=update.new_status,
+            author_name=update.author_name,
+            body_name=update.body.name if update.body else obj.body.name,
+            data=update.data,
+            created_at=update.created_at,
+        )
+        for update in Update.public_objects.filter(request=obj)
+        .select_related("body")
+        .order_by("created_at", "id")
+    ]
+    photos = list(Photo.public_objects.filter(request=obj).order_by("created_at", "id"))
+    duplicate_of = (
+        public_requests().filter(pk=obj.duplicate_of_id).first() if obj.duplicate_of_id else None
+    )
+    all_messages = list(messages.get_messages(request))
+    support_messages = [m for m in all_messages if SUPPORT_TAG in m.tags.split()]
+    other_messages = [m for m in all_messages if m not in support_messages]
+    context = {
+        "obj": obj,
+        "status_tag": presenters.status_tag(obj.status),
+        "state": presenters.status_state(obj.status),
+        "reporter": presenters.reporter_display(obj.public_reporter_name),
+        "reported": presenters.reported_line(obj.created_at, obj.public_reporter_name, now),
+        "coordinates": presenters.coordinates_text(obj.latitude, obj.longitude),
+        "map": point_map(obj.latitude, obj.longitude),
+        "areas": list(obj.areas.defer("geometry").order_by("name")),
+        "answers": presenters.answer_rows(obj.category.questions.all(), obj.answers or {}),
+        "photos": photos,
+        "timeline": timeline,
+        "duplicate_of": duplicate_of,
+        "supporters": presenters.supporters_line(obj.supporter_count),
+        "followers": presenters.plural(obj.follower_count, "follower"),
+        "support_messages": support_messages,
+        "messages": other_messages,
+        "email": email,
+        "email_error": email_error,
+        "report_href": reverse("web:report")
+        + "?"
+        + urlencode({"lat": f"{obj.latitude:.5f}", "lon": f"{obj.longitude:.5f}"}),
+    }
+    return render_page(request, "pages/request.html", context, status=status)
+
+
+@require_POST
+@ratelimit(key="ip", rate=lambda g, r: settings.SUPPORT_RATE, method="POST", block=True)
+def support(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Me too": count this visitor once, by email if they give one, else by browser session."""
+    obj = _public_request(pk)
+    email = request.POST.get("email", "").strip()
+    person = None
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return _render_request(
+                request,
+                obj,
+                email=email,
+                email_error="Enter an email address in the correct format, like name@example.com",
+                status=400,
+            )
+        person = person_for_email(email)
+    session_key = ""
+    if person is None:
+        if not request.session.session_key:
+            request.session.save()
+        session_key = request.session.session_key or ""
+    added = request_support(request=obj, person=person, session_key=session_key)
+    if added:
+        messages.success(
+            request, presenters.support_thanks(obj.supporter_count), extra_tags=SUPPORT_TAG
+        )
+    else:
+        messages.info(request, presenters.SUPPORT_ALREADY, extra_tags=SUPPORT_TAG)
+    return redirect(obj.get_absolute_url() + "#support")

@@ -1,0 +1,89 @@
+"""Helpers shared by the public page views: list rows, map data and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import json_script
+
+from openlocal.requests.models import Request, RequestQuerySet
+from openlocal.web import presenters
+
+#: Default map view when nothing better is known: Great Britain.
+UK_CENTRE = (54.0, -2.5, 6)
+
+
+def public_requests() -> RequestQuerySet:
+    """Every request the public may see. Public pages read requests only through this."""
+    return Request.public_objects.get_queryset()
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A public request as one line of a list or table."""
+
+    id: int
+    title: str
+    url: str
+    status: str
+    status_tag: dict[str, str]
+    category: str
+    body: str
+    created_at: datetime
+    reported: str
+    supporters: int
+    distance: str = ""
+
+
+def request_rows(
+    requests: Iterable[Request], *, distances: dict[int, float] | None = None
+) -> list[RequestRow]:
+    """Rows for requests that came from ``Request.public_objects``."""
+    now = timezone.now()
+    rows = []
+    for req in requests:
+        rows.append(
+            RequestRow(
+                id=req.pk,
+                title=req.title,
+                url=req.get_absolute_url(),
+                status=req.get_status_display(),
+                status_tag=presenters.status_tag(req.status),
+                category=req.category.name,
+                body=req.body.name,
+                created_at=req.created_at,
+                reported=presenters.reported_line(req.created_at, req.public_reporter_name, now),
+                supporters=req.supporter_count,
+                distance=(
+                    presenters.distance_text(distances[req.pk])
+                    if distances and req.pk in distances
+                    else ""
+                ),
+            )
+        )
+    return rows
+
+
+def point_map(latitude: float, longitude: float, *, zoom: int = 17) -> dict[str, str]:
+    """``data-`` attributes for a map showing one point (mode ``show``)."""
+    return {"lat": f"{latitude:.6f}", "lon": f"{longitude:.6f}", "zoom": str(zoom)}
+
+
+def json_data(value: Any, element_id: str) -> str:
+    """A ``<script type="application/json">`` element: data for scripts, never executed."""
+    return json_script(value, element_id)
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """Render a public page, passing on any one-off messages for the layout to show."""
+    context.setdefault("messages", list(get_messages(request)))
+    return render(request, template, context, status=status)
