@@ -392,6 +392,8 @@ def _audit(actor: Any, action: str, target: Any, **data: Any) -> AuditEntry:
 def request_hide(*, request: Request, actor: Any, reason: str) -> None:
     """Take a request out of every public view; staff still see it."""
     require_role(actor, request.body, Role.MANAGER)
+    if request.hidden:
+        raise ValidationError({"reason": ["The request is already hidden."]})
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the request is being hidden."]})
     request.hidden = True
@@ -411,6 +413,8 @@ def request_hide(*, request: Request, actor: Any, reason: str) -> None:
 @transaction.atomic
 def request_unhide(*, request: Request, actor: Any) -> None:
     require_role(actor, request.body, Role.MANAGER)
+    if not request.hidden:
+        raise ValidationError({"reason": ["The request is not hidden."]})
     request.hidden = False
     request.save(update_fields=["hidden"])
     _audit(actor, "request.unhide", request)
@@ -469,6 +473,12 @@ def request_redact(
 def update_redact(*, update: Update, actor: Any, text: str, reason: str = "") -> None:
     """Replace the text of a timeline entry; the original is kept in the audit log."""
     require_role(actor, update.request.body, Role.MANAGER)
+    if not text.strip():
+        raise ValidationError(
+            {"text": ["Replace removed text with “[removed]” rather than empty it."]}
+        )
+    if text.strip() == update.text:
+        raise ValidationError({"text": ["Change the text to redact it."]})
     _audit(actor, "update.redact", update, original=update.text, reason=reason.strip())
     update.text = text.strip()
     update.save(update_fields=["text"])
@@ -478,6 +488,8 @@ def update_redact(*, update: Update, actor: Any, text: str, reason: str = "") ->
 def photo_hide(*, photo: Photo, actor: Any, reason: str) -> None:
     """Hide a photo from the public; the file is kept and the audit log says why."""
     require_role(actor, photo.request.body, Role.MANAGER)
+    if photo.hidden:
+        raise ValidationError({"reason": ["The photo is already hidden."]})
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the photo is being hidden."]})
     photo.hidden = True

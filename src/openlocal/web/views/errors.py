@@ -64,7 +64,7 @@ def rate_limited(request: HttpRequest, exception: Any = None) -> HttpResponse:
         request,
         429,
         "Too many requests from your connection",
-        "You have sent a lot of reports or actions in a short time. To protect the "
+        "Too many forms were sent from your connection in a short time. To protect the "
         "service from abuse, wait an hour and try again. If you need to report "
         "something urgent, contact the council directly.",
     )

@@ -1,0 +1,1 @@
+"""Staff pages: sign in, the queue, and the request workspace with its actions."""

@@ -1,0 +1,26 @@
+"""What every staff page passes to its template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from openlocal.staff.presenters import error_message, error_summary, field_value, status_tag
+
+
+def staff_render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """Render a staff page with the messages and the form helpers its template uses."""
+    full = {
+        "messages": get_messages(request),
+        "error_message": error_message,
+        "error_summary": error_summary,
+        "field_value": field_value,
+        "status_tag": status_tag,
+        **context,
+    }
+    return render(request, template, full, status=status)
