@@ -284,7 +284,7 @@ def request_status_change(
 
 @transaction.atomic
 def request_comment(
-    *, request: Request, actor: Any, text: str, at: datetime | None = None
+    *, request: Request, actor: Any, text: str, at: datetime | None = None, notify: bool = True
 ) -> Update:
     """A public message from the body, without a change of status."""
     require_role(actor, request.body, Role.INSPECTOR)
@@ -302,7 +302,7 @@ def request_comment(
         body=request.body,
         created_at=now,
     )
-    if request.reporter_id:
+    if notify and request.reporter_id:
         from openlocal.requests.tasks import send_reporter_update
 
         transaction.on_commit(lambda: send_reporter_update.enqueue(update.pk))
@@ -310,7 +310,9 @@ def request_comment(
 
 
 @transaction.atomic
-def request_note_add(*, request: Request, actor: Any, text: str) -> Update:
+def request_note_add(
+    *, request: Request, actor: Any, text: str, at: datetime | None = None
+) -> Update:
     """An internal note: seen by staff only, never public."""
     require_role(actor, request.body, Role.INSPECTOR)
     if not text.strip():
@@ -323,6 +325,7 @@ def request_note_add(*, request: Request, actor: Any, text: str) -> Update:
         author=actor,
         author_name=_actor_name(actor, request.body),
         body=request.body,
+        created_at=at or timezone.now(),
     )
 
 
@@ -512,7 +515,11 @@ def session_hash(session_key: str) -> str:
 
 
 def request_support(
-    *, request: Request, person: Person | None = None, session_key: str = ""
+    *,
+    request: Request,
+    person: Person | None = None,
+    session_key: str = "",
+    at: datetime | None = None,
 ) -> bool:
     """Record a "me too". Returns False when this person or session already supports it."""
     if person is None and not session_key:
@@ -522,7 +529,12 @@ def request_support(
     hashed = "" if person is not None else session_hash(session_key)
     try:
         with transaction.atomic():
-            Supporter.objects.create(request=request, person=person, session_hash=hashed)
+            Supporter.objects.create(
+                request=request,
+                person=person,
+                session_hash=hashed,
+                created_at=at or timezone.now(),
+            )
             Request.private_objects.filter(pk=request.pk).update(
                 supporter_count=F("supporter_count") + 1
             )

@@ -15,5 +15,6 @@ urlpatterns = [
     path("areas/<slug:slug>", directory.area, name="area"),
     path("bodies/<slug:slug>", directory.body, name="body"),
     path("categories/<slug:slug>", directory.category, name="category"),
-    path("assets/<slug:type_slug>/<str:external_id>", directory.asset, name="asset"),
+    # Register references may contain slashes (rights of way such as "BRA/F1/2").
+    path("assets/<slug:type_slug>/<path:external_id>", directory.asset, name="asset"),
 ]

@@ -1,0 +1,619 @@
+"""Build the demo place in the database: ``demo_generate()``.
+
+Everything is written through the services that every other front end uses (``area_save``,
+``request_create``, ``request_status_change``, ``request_comment``, ``request_note_add``,
+``request_support``, ``request_hide``), so the demo's requests behave exactly like real ones.
+The exceptions, each a write no service offers yet, are marked where they happen.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from openlocal.assets.models import Asset, AssetType
+from openlocal.core import geo
+from openlocal.demo import catalogue, geography, inventory, stories
+from openlocal.demo.geography import Geography
+from openlocal.demo.photos import camera_jpeg
+from openlocal.places.models import Area, AreaKind, Body, BodyKind, Membership, Role
+from openlocal.places.services import area_save
+from openlocal.requests.models import (
+    Category,
+    CategoryQuestion,
+    Person,
+    Photo,
+    Request,
+    RoutingRule,
+    Status,
+    Supporter,
+    Update,
+    UpdateKind,
+)
+from openlocal.requests.photos import photo_reencode
+from openlocal.requests.services import (
+    person_for_email,
+    request_comment,
+    request_create,
+    request_hide,
+    request_note_add,
+    request_status_change,
+    request_support,
+    session_hash,
+)
+
+#: The one seed: change it and you get a different county.
+SEED = 20250601
+
+SUPERUSER_EMAIL = "admin@openlocal.example"
+SUPERUSER_PASSWORD = "demo-admin"  # noqa: S105 - documented demo credential
+
+
+def staff_email(body_slug: str, role: str) -> str:
+    """The demo login of a body's staff user: ``staff@<slug>.example`` or ``admin@...``."""
+    return f"{'admin' if role == Role.ADMINISTRATOR else 'staff'}@{body_slug}.example"
+
+
+def staff_password(body_slug: str, role: str) -> str:
+    """The demo password, public by design: ``demo-<slug>`` (``-admin`` for administrators)."""
+    return f"demo-{body_slug}{'-admin' if role == Role.ADMINISTRATOR else ''}"
+
+
+@dataclass(frozen=True)
+class Credential:
+    body: str
+    role: str
+    email: str
+    password: str
+
+
+def demo_credentials() -> list[Credential]:
+    """The demo logins that exist in this database, the site superuser last.
+
+    Read from the database rather than remembered, so ``--if-empty`` can print them on every
+    start; a demo user whose username no longer follows the pattern is left out.
+    """
+    kind_order = {kind: n for n, kind in enumerate(BodyKind.values)}
+    memberships = sorted(
+        Membership.objects.select_related("user", "body"),
+        key=lambda m: (kind_order.get(m.body.kind, 99), m.body.name, m.role),
+    )
+    credentials = [
+        Credential(
+            m.body.name,
+            Role(m.role).label,
+            m.user.get_username(),
+            staff_password(m.body.slug, m.role),
+        )
+        for m in memberships
+        if m.user.get_username() == staff_email(m.body.slug, m.role)
+    ]
+    if get_user_model().objects.filter(username=SUPERUSER_EMAIL, is_superuser=True).exists():
+        credentials.append(
+            Credential("Whole site (/admin/)", "Superuser", SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+        )
+    return credentials
+
+
+@dataclass
+class DemoSummary:
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    requests_by_status: dict[str, int] = field(default_factory=dict)
+    assets_by_type: dict[str, int] = field(default_factory=dict)
+
+
+#: Staff names, by body key: the name shown on the public timeline is "Name, Body".
+STAFF_NAMES = {
+    ("county", Role.MANAGER): ("Helen", "Marsh"),
+    ("county", Role.ADMINISTRATOR): ("Tom", "Okafor"),
+    ("district", 0): ("Gareth", "Pook"),
+    ("district", 1): ("Nadia", "Hussain"),
+    ("district", 2): ("Jo", "Trethewey"),
+    ("parish", 0): ("Sue", "Ashworth"),
+    ("parish", 1): ("Martin", "Bell"),
+    ("hub", 0): ("Femi", "Adeyemi"),
+}
+
+
+def _published_password_hash(password: str) -> str:
+    """A hash of a demo password, made cheaply.
+
+    The demo's passwords are printed on every start, so a slow hash protects nothing, and
+    nine full-strength PBKDF2 hashes would be a quarter of the demo's time. Django checks the
+    stored iteration count and re-hashes at full strength on the first login.
+    """
+    hasher = get_hasher()
+    if isinstance(hasher, PBKDF2PasswordHasher):
+        return hasher.encode(password, hasher.salt(), iterations=1000)
+    return make_password(password)
+
+
+class _Builder:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rng = random.Random(SEED)
+        self.geography: Geography = geography.build(self.rng)
+        self.inventory = inventory.plan(self.rng, self.geography)
+        self.plans, self.residents = stories.plan(self.rng, self.geography, self.inventory)
+        self.people: dict[int, Person] = {}
+
+    # Places and bodies ----------------------------------------------------------------------
+    def areas(self) -> None:
+        g = self.geography
+        self.county_area, _ = area_save(
+            name=g.county.name, kind=AreaKind.COUNTY, code=g.county.code, geometry=g.county.geometry
+        )
+        self.district_areas = [
+            area_save(
+                name=d.name,
+                kind=AreaKind.DISTRICT,
+                code=d.code,
+                geometry=d.geometry,
+                parent=self.county_area,
+            )[0]
+            for d in g.districts
+        ]
+        for ward in g.wards:
+            area_save(
+                name=ward.name,
+                kind=AreaKind.WARD,
+                code=ward.code,
+                geometry=ward.geometry,
+                parent=self.district_areas[ward.district],
+            )
+        self.parish_areas = [
+            area_save(
+                name=p.name,
+                kind=AreaKind.PARISH,
+                code=p.code,
+                geometry=p.geometry,
+                parent=self.district_areas[p.district],
+            )[0]
+            for p in g.parishes
+        ]
+
+    def bodies(self) -> None:
+        g = self.geography
+        self.county = Body.objects.create(
+            name=f"{g.county.name} County Council",
+            slug="wyvernshire",
+            kind=BodyKind.COUNTY,
+            website="https://www.wyvernshire.example/",
+            description="Highways, street lighting, drainage, rights of way, bus stops and "
+            "libraries across the county.",
+            contact_email="customer.services@wyvernshire.example",
+        )
+        self.county.areas.add(self.county_area)
+        self.districts = []
+        for region, area in zip(g.districts, self.district_areas, strict=True):
+            body = Body.objects.create(
+                name=f"{region.name} District Council",
+                slug=slugify(region.name),
+                kind=BodyKind.DISTRICT,
+                website=f"https://www.{slugify(region.name)}.example/",
+                description="Bins and recycling, street cleaning, fly-tipping, graffiti, "
+                f"parks and play areas in {region.name}.",
+                contact_email=f"streetscene@{slugify(region.name)}.example",
+            )
+            body.areas.add(area)
+            self.districts.append(body)
+        self.council_parishes: dict[int, Body] = {}
+        for index in g.council_parishes():
+            name = g.parishes[index].name
+            body = Body.objects.create(
+                name=f"{name} Parish Council",
+                slug=f"{slugify(name)}-parish",
+                kind=BodyKind.PARISH,
+                description=f"The parish council for {name}: benches, the play area and the "
+                "village green.",
+                contact_email=f"clerk@{slugify(name)}-parish.example",
+            )
+            body.areas.add(self.parish_areas[index])
+            self.council_parishes[index] = body
+        self.hub = Body.objects.create(
+            name="Wyvern Digital Inclusion Hub",
+            slug="wyvern-digital-hub",
+            kind=BodyKind.COMMUNITY,
+            website="https://wyverndigital.example/",
+            description="A community group that gets residents online: donated devices, "
+            "digital skills sessions, and public wi-fi in community buildings.",
+            contact_email="hello@wyverndigital.example",
+        )
+        self.hub.areas.add(self.county_area)
+
+    def staff(self) -> None:
+        User = get_user_model()
+        keyed: list[tuple[Any, Body, Role]] = [
+            (("county", Role.MANAGER), self.county, Role.MANAGER),
+            (("county", Role.ADMINISTRATOR), self.county, Role.ADMINISTRATOR),
+            *[(("district", i), b, Role.INSPECTOR) for i, b in enumerate(self.districts)],
+            *[
+                (("parish", i), b, Role.INSPECTOR)
+                for i, b in enumerate(self.council_parishes.values())
+            ],
+            (("hub", 0), self.hub, Role.INSPECTOR),
+        ]
+        self.actor: dict[int, Any] = {}
+        for key, body, role in keyed:
+            email = staff_email(body.slug, role)
+            first, last = STAFF_NAMES[key]
+            user = User.objects.filter(username=email).first()
+            if user is None:
+                user = User.objects.create(
+                    username=email,
+                    email=email,
+                    first_name=first,
+                    last_name=last,
+                    password=_published_password_hash(staff_password(body.slug, role)),
+                )
+            Membership.objects.create(user=user, body=body, role=role)
+            # The body's day-to-day worker acts on its requests: the county's manager, not
+            # its administrator.
+            self.actor.setdefault(body.pk, user)
+        if not User.objects.filter(username=SUPERUSER_EMAIL).exists():
+            User.objects.create(
+                username=SUPERUSER_EMAIL,
+                email=SUPERUSER_EMAIL,
+                first_name="Site",
+                last_name="Administrator",
+                is_staff=True,
+                is_superuser=True,
+                password=_published_password_hash(SUPERUSER_PASSWORD),
+            )
+
+    # Categories and assets -----------------------------------------------------------------
+    def categories(self) -> None:
+        self.asset_types = {
+            spec.slug: AssetType.objects.create(
+                name=spec.name,
+                slug=spec.slug,
+                identifier_label=spec.identifier_label,
+                description=spec.description,
+            )
+            for spec in catalogue.ASSET_TYPES
+        }
+        self.categories_by_code: dict[str, Category] = {}
+        rules: list[RoutingRule] = []
+        questions: list[CategoryQuestion] = []
+        for spec in catalogue.CATEGORIES:
+            category = Category.objects.create(
+                name=spec.name,
+                slug=spec.slug,
+                service_code=spec.code,
+                group=spec.group,
+                description=spec.description,
+                keywords=spec.keywords,
+                duplicate_radius_m=spec.duplicate_radius_m,
+                asset_required=spec.asset_required,
+            )
+            category.asset_types.set([self.asset_types[slug] for slug in spec.asset_types])
+            self.categories_by_code[spec.code] = category
+            questions += [
+                CategoryQuestion(
+                    category=category,
+                    code=q.code,
+                    label=q.label,
+                    hint=q.hint,
+                    datatype=q.datatype,
+                    required=q.required,
+                    order=n,
+                    values=q.values_json(),
+                )
+                for n, q in enumerate(spec.questions)
+            ]
+            # Two tiers: the county takes roads, lights, drains, paths and bus stops across
+            # the whole county; each district takes bins, streets and parks in its own area.
+            if spec.tier == catalogue.COUNTY:
+                rules.append(
+                    RoutingRule(category=category, area=self.county_area, body=self.county)
+                )
+            elif spec.tier == catalogue.DISTRICT:
+                rules += [
+                    RoutingRule(category=category, area=area, body=body)
+                    for area, body in zip(self.district_areas, self.districts, strict=True)
+                ]
+            else:
+                rules.append(RoutingRule(category=category, area=self.county_area, body=self.hub))
+            if spec.parish:
+                # A lower preference wins: the parish council ahead of its district.
+                rules += [
+                    RoutingRule(
+                        category=category, area=self.parish_areas[i], body=body, preference=50
+                    )
+                    for i, body in self.council_parishes.items()
+                ]
+        CategoryQuestion.objects.bulk_create(questions)
+        RoutingRule.objects.bulk_create(rules)
+
+    def assets(self) -> None:
+        rows = []
+        for plan in self.inventory.assets:
+            longitude, latitude = geography.to_lonlat(plan.x, plan.y)
+            body: Body
+            if plan.owner == inventory.COUNTY:
+                body = self.county
+            elif plan.owner == inventory.HUB:
+                body = self.hub
+            elif plan.owner == inventory.LOCAL and plan.parish in self.council_parishes:
+                body = self.council_parishes[plan.parish]
+            else:
+                body = self.districts[plan.district]
+            rows.append(
+                Asset(
+                    asset_type=self.asset_types[plan.asset_type],
+                    external_id=plan.external_id,
+                    name=plan.name,
+                    latitude=round(latitude, 6),
+                    longitude=round(longitude, 6),
+                    cell=geo.point_cell(round(latitude, 6), round(longitude, 6)),
+                    attributes=plan.attributes,
+                    body=body,
+                )
+            )
+        Asset.objects.bulk_create(rows, batch_size=500)
+        # Read back for primary keys: not every database returns them from a bulk insert.
+        saved = {(a.asset_type_id, a.external_id): a for a in Asset.objects.all()}
+        self.asset_rows = [saved[(row.asset_type.pk, row.external_id)] for row in rows]
+
+    # Time ---------------------------------------------------------------------------------
+    def _at(self, raw: datetime, previous: datetime, snap: str) -> datetime:
+        """A plausible moment near ``raw``: reports in waking hours, staff in office hours.
+
+        Snapping never moves a moment past "now" or before the previous one, so which steps
+        have happened (decided from the raw offsets) is the same whenever the demo runs.
+        """
+        local = timezone.localtime(raw)
+        if snap == "report":
+            if local.hour < 7:
+                local = local.replace(hour=7)
+            elif local.hour >= 22:
+                local = (local + timedelta(days=1)).replace(hour=7)
+        else:
+            while local.weekday() >= 5 or local.hour >= 18:
+                local = (local + timedelta(days=1)).replace(hour=8 + local.minute % 3)
+            if local.hour < 8:
+                local = local.replace(hour=8 + local.minute % 3)
+        snapped = local.astimezone(raw.tzinfo)
+        if previous < snapped <= self.now:
+            return snapped
+        return min(max(raw, previous + timedelta(minutes=1)), self.now)
+
+    # Requests -----------------------------------------------------------------------------
+    def person(self, index: int) -> Person:
+        if index not in self.people:
+            resident = self.residents[index]
+            self.people[index] = person_for_email(resident.email, name=resident.name)
+        return self.people[index]
+
+    def requests(self) -> None:
+        self.created: list[Request] = []
+        for plan in self.plans:
+            self.created.append(self.request(plan))
+
+    def request(self, plan: stories.RequestPlan) -> Request:
+        longitude, latitude = geography.to_lonlat(plan.x, plan.y)
+        latitude, longitude = round(latitude, 6), round(longitude, 6)
+        raw = self.now - timedelta(days=plan.days_ago)
+        # A second report of a problem comes after the first, whatever the snapping does.
+        earliest = (
+            self.created[plan.duplicate_of].created_at
+            if plan.duplicate_of is not None
+            else raw - timedelta(minutes=1)
+        )
+        created_at = self._at(raw, earliest, "report")
+        answers = dict(plan.answers)
+        for code, hours in plan.answer_hours_before.items():
+            answers[code] = (created_at - timedelta(hours=hours)).replace(microsecond=0, second=0)
+        photos = []
+        if plan.photo_seed is not None:
+            picture = camera_jpeg(
+                random.Random(plan.photo_seed), plan.spec.photo, latitude, longitude
+            )
+            photos.append(photo_reencode(io.BytesIO(picture), filename="photo.jpg"))
+        reporter = self.residents[plan.reporter] if plan.reporter is not None else None
+        request = request_create(
+            category=self.categories_by_code[plan.spec.code],
+            latitude=latitude,
+            longitude=longitude,
+            title=plan.title,
+            description=plan.description,
+            asset=self.asset_rows[plan.asset] if plan.asset is not None else None,
+            answers=answers,
+            photos=photos,
+            reporter_email=reporter.email if reporter else "",
+            reporter_name=plan.reporter_name,
+            reporter_name_public=plan.name_public,
+            address=plan.address,
+            source=plan.source,
+            external_id=plan.external_id,
+            created_at=created_at,
+            notify=False,
+        )
+        actor = self.actor[request.body_id]
+        previous = created_at
+        for event in plan.events:
+            # Whether a step has happened depends only on the plan's offsets.
+            if event.after_hours / 24 > plan.days_ago:
+                break
+            at = self._at(created_at + timedelta(hours=event.after_hours), previous, "office")
+            previous = at
+            if event.kind == "status":
+                text = event.text
+                if event.booked_after_hours is not None:
+                    booked = timezone.localtime(
+                        created_at + timedelta(hours=event.booked_after_hours)
+                    )
+                    text = text.format(date=f"{booked:%A} {booked.day} {booked:%B}")
+                request_status_change(
+                    request=request,
+                    actor=actor,
+                    status=event.status,
+                    message=text,
+                    at=at,
+                    check_permission=False,
+                    notify=False,
+                )
+            elif event.kind == "comment":
+                self.comment(request, actor, event.text, at)
+            elif event.kind == "note":
+                note = request_note_add(request=request, actor=actor, text=event.text)
+                # request_note_add has no ``at``: date the note when it was written.
+                Update.private_objects.filter(pk=note.pk).update(created_at=at)
+            elif event.kind == "merge" and plan.duplicate_of is not None:
+                self.merge(request, self.created[plan.duplicate_of], actor, at)
+            elif event.kind == "hide":
+                request_hide(request=request, actor=actor, reason=event.text)
+                Update.private_objects.filter(request=request, kind=UpdateKind.MODERATED).update(
+                    created_at=at
+                )
+        self.support(request, plan, created_at)
+        return request
+
+    def comment(self, request: Request, actor: Any, text: str, at: datetime) -> None:
+        """A public message without a change of status, sending no email.
+
+        ``request_comment`` always queues an email to the reporter, so for a request with a
+        reporter the demo posts the same timeline entry through ``request_status_change``
+        (same status, with a message, ``notify=False``), which records it as a comment.
+        """
+        if request.reporter_id is None:
+            request_comment(request=request, actor=actor, text=text, at=at)
+        else:
+            request_status_change(
+                request=request,
+                actor=actor,
+                status=request.status,
+                message=text,
+                at=at,
+                check_permission=False,
+                notify=False,
+            )
+
+    def merge(self, duplicate: Request, original: Request, actor: Any, at: datetime) -> None:
+        """Mark a request as a duplicate of an earlier one, on both timelines.
+
+        No merge service exists yet, so this writes what one would: the duplicate closes as
+        DUPLICATE pointing at the original, each timeline says so, and the duplicate's
+        reporter becomes a supporter of the original.
+        """
+        Request.private_objects.filter(pk=duplicate.pk).update(
+            status=Status.DUPLICATE,
+            duplicate_of=original,
+            acknowledged_at=at,
+            closed_at=at,
+            updated_at=at,
+        )
+        author_name = f"{actor.get_full_name()}, {duplicate.body.name}"
+        Update.private_objects.create(
+            request=duplicate,
+            kind=UpdateKind.MERGED,
+            public=True,
+            text=f"This is the same problem as request #{original.pk}, so we have merged the "
+            f"two. Follow #{original.pk} for updates.",
+            old_status=duplicate.status,
+            new_status=Status.DUPLICATE,
+            author=actor,
+            author_name=author_name,
+            body=duplicate.body,
+            data={"into": original.pk},
+            created_at=at,
+        )
+        Update.private_objects.create(
+            request=original,
+            kind=UpdateKind.MERGED,
+            public=True,
+            text=f"Request #{duplicate.pk}, a report of the same problem, was merged into this "
+            "one.",
+            author=actor,
+            author_name=author_name,
+            body=original.body,
+            data={"from": duplicate.pk},
+            created_at=at,
+        )
+        Request.private_objects.filter(pk=original.pk, updated_at__lt=at).update(updated_at=at)
+        duplicate.status = Status.DUPLICATE
+        if duplicate.reporter is not None and request_support(
+            request=original, person=duplicate.reporter
+        ):
+            Supporter.objects.filter(request=original, person=duplicate.reporter).update(
+                created_at=at
+            )
+
+    def support(self, request: Request, plan: stories.RequestPlan, created_at: datetime) -> None:
+        if not plan.supporters:
+            return
+        request.refresh_from_db(fields=["closed_at"])
+        end = request.closed_at or self.now
+        for who, fraction in plan.supporters:
+            at = created_at + (end - created_at) * fraction
+            if isinstance(who, int):
+                person = self.person(who)
+                if request_support(request=request, person=person):
+                    # request_support has no ``at``: date the "me too" when it was said.
+                    Supporter.objects.filter(request=request, person=person).update(created_at=at)
+            elif request_support(request=request, session_key=who):
+                Supporter.objects.filter(request=request, session_hash=session_hash(who)).update(
+                    created_at=at
+                )
+
+    def build(self) -> None:
+        self.areas()
+        self.bodies()
+        self.staff()
+        self.categories()
+        self.assets()
+        self.requests()
+
+
+def demo_generate(*, now: datetime | None = None) -> DemoSummary:
+    """Build the demo place in one transaction; its requests run up to ``now``.
+
+    The caller checks the database is empty: the demo's codes, slugs and usernames would
+    clash with an earlier demo.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        _Builder(now or timezone.now()).build()
+    summary = demo_summary()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def demo_summary() -> DemoSummary:
+    """What the database holds, counted the way the demo's summary prints it."""
+    statuses = Counter(Request.private_objects.values_list("status", flat=True))
+    types = Counter(Asset.objects.values_list("asset_type__name", flat=True))
+    areas = Counter(Area.objects.values_list("kind", flat=True))
+    return DemoSummary(
+        counts={
+            "areas": sum(areas.values()),
+            **{f"{AreaKind(kind).label.lower()} areas": n for kind, n in sorted(areas.items())},
+            "bodies": Body.objects.count(),
+            "staff users": Membership.objects.values("user").distinct().count(),
+            "categories": Category.objects.count(),
+            "questions": CategoryQuestion.objects.count(),
+            "routing rules": RoutingRule.objects.count(),
+            "assets": Asset.objects.count(),
+            "requests": Request.private_objects.count(),
+            "hidden requests": Request.private_objects.filter(hidden=True).count(),
+            "timeline updates": Update.private_objects.count(),
+            "internal notes": Update.private_objects.filter(kind=UpdateKind.NOTE).count(),
+            "photos": Photo.private_objects.count(),
+            "supporters": Supporter.objects.count(),
+            "people": Person.objects.count(),
+        },
+        requests_by_status={Status(s).label: statuses.get(s, 0) for s in Status.values},
+        assets_by_type=dict(sorted(types.items())),
+    )

@@ -1,0 +1,372 @@
+"""`openlocal demo`: the generated place is big enough, two-tier, private, and the same every run.
+
+The demo is generated once for the module (it takes a few seconds) inside a transaction that
+is rolled back at the end, as Django's ``setUpTestData`` does; each test runs in a savepoint
+on top of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+import shapely
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+from PIL import Image
+
+from openlocal.assets.models import Asset, AssetType
+from openlocal.core import geo
+from openlocal.demo import generate
+from openlocal.places.models import Area, AreaCell, AreaKind, Body, BodyKind, Membership, Role
+from openlocal.places.selectors import routes_at
+from openlocal.requests.models import (
+    Category,
+    CategoryQuestion,
+    Person,
+    Photo,
+    QuestionDatatype,
+    Request,
+    RoutingRule,
+    Status,
+    Update,
+    UpdateKind,
+)
+
+
+@dataclass
+class Demo:
+    output: str
+    now: datetime
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[Demo]:
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            out = io.StringIO()
+            now = timezone.now()
+            call_command("demo", stdout=out)
+            yield Demo(out.getvalue(), now)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def credentials_in(output: str) -> list[tuple[str, str, str, str]]:
+    """The rows of the logins table the command printed: (body, role, email, password)."""
+    lines = output.splitlines()
+    start = next(n for n, line in enumerate(lines) if "Email (username)" in line) + 2
+    rows = []
+    for line in lines[start:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) != 4:
+            break
+        rows.append((cells[0], cells[1], cells[2], cells[3]))
+    return rows
+
+
+@pytest.mark.django_db
+def test_the_place_is_big_enough_to_explore(demo: Demo) -> None:
+    kinds = {kind: Area.objects.filter(kind=kind).count() for kind in AreaKind.values}
+    assert kinds[AreaKind.COUNTY] == 1
+    assert kinds[AreaKind.DISTRICT] >= 3
+    assert kinds[AreaKind.WARD] >= 10
+    assert kinds[AreaKind.PARISH] >= 5
+    body_kinds = list(Body.objects.values_list("kind", flat=True))
+    assert body_kinds.count(BodyKind.COUNTY) == 1
+    assert body_kinds.count(BodyKind.DISTRICT) >= 3
+    assert body_kinds.count(BodyKind.PARISH) >= 2
+    assert BodyKind.COMMUNITY in body_kinds
+    assert Category.objects.count() >= 12
+    assert Category.objects.values("group").distinct().count() >= 10
+    datatypes = set(CategoryQuestion.objects.values_list("datatype", flat=True))
+    assert datatypes == set(QuestionDatatype.values)
+    assert CategoryQuestion.objects.filter(required=True).exists()
+    assert Category.objects.filter(asset_required=True).exists()
+    assert Asset.objects.count() >= 1000
+    assert AssetType.objects.filter(assets__isnull=False).distinct().count() >= 5
+    assert Request.private_objects.count() >= 300
+    assert Photo.private_objects.count() >= 30
+    assert Request.private_objects.filter(supporter_count__gt=0).count() >= 50
+    assert Request.private_objects.filter(asset__isnull=False).count() >= 50
+    assert Update.private_objects.filter(kind=UpdateKind.NOTE, public=False).count() >= 20
+    assert Request.private_objects.filter(hidden=True).exists()
+    assert "Loaded the demo" in demo.output
+
+
+@pytest.mark.django_db
+def test_every_status_is_on_the_map(demo: Demo) -> None:
+    present = set(Request.public_objects.values_list("status", flat=True))
+    assert present == set(Status.values)
+
+
+@pytest.mark.django_db
+def test_requests_are_spread_over_the_last_year_and_timelines_run_forwards(demo: Demo) -> None:
+    now = timezone.now()
+    created = sorted(Request.private_objects.values_list("created_at", flat=True))
+    assert created[0] >= demo.now - timedelta(days=366)
+    assert created[-1] <= now
+    months = {(c.year, c.month) for c in created}
+    assert len(months) >= 12
+    for request in Request.private_objects.prefetch_related("updates"):
+        updates = list(request.updates.all())
+        assert updates[0].kind == UpdateKind.CREATED
+        times = [u.created_at for u in updates]
+        assert times == sorted(times), request.title
+        assert times[-1] <= now
+        if request.status != Status.NEW:
+            assert request.acknowledged_at is not None
+        if request.status in {Status.FIXED, Status.REFERRED, Status.DUPLICATE}:
+            assert request.closed_at is not None
+
+
+@pytest.mark.django_db
+def test_duplicates_are_merged_into_an_earlier_report_of_the_same_problem(demo: Demo) -> None:
+    duplicates = Request.private_objects.filter(status=Status.DUPLICATE).select_related(
+        "duplicate_of"
+    )
+    assert duplicates.count() >= 10
+    for duplicate in duplicates:
+        original = duplicate.duplicate_of
+        assert original is not None
+        assert original.category_id == duplicate.category_id
+        assert original.created_at < duplicate.created_at
+        assert geo.distance_m(
+            original.latitude, original.longitude, duplicate.latitude, duplicate.longitude
+        ) <= max(original.category.duplicate_radius_m, 15)
+        assert duplicate.updates.filter(kind=UpdateKind.MERGED, public=True).exists()
+        assert original.updates.filter(kind=UpdateKind.MERGED, data__from=duplicate.pk).exists()
+
+
+@pytest.mark.django_db
+def test_two_tier_routing_sends_roads_to_the_county_and_bins_to_each_district(demo: Demo) -> None:
+    county = Body.objects.get(kind=BodyKind.COUNTY)
+    pothole = Category.objects.get(service_code="POT")
+    missed_bin = Category.objects.get(service_code="BIN")
+    devices = Category.objects.get(service_code="DEV")
+    districts = list(Area.objects.filter(kind=AreaKind.DISTRICT).order_by("code")[:2])
+    bodies = []
+    for district in districts:
+        point = (district.centre_latitude, district.centre_longitude)
+        routes = routes_at(*point)
+        assert routes[pothole.pk].body == county
+        assert routes[devices.pk].body.kind == BodyKind.COMMUNITY
+        bodies.append(routes[missed_bin.pk].body)
+        assert bodies[-1].kind == BodyKind.DISTRICT
+        assert district in bodies[-1].areas.all()
+    assert bodies[0] != bodies[1]
+
+
+@pytest.mark.django_db
+def test_a_parish_council_takes_benches_in_its_parish_ahead_of_the_district(demo: Demo) -> None:
+    bench = Category.objects.get(service_code="BEN")
+    parish_council = Body.objects.filter(kind=BodyKind.PARISH).first()
+    assert parish_council is not None
+    parish = parish_council.areas.get()
+    routes = routes_at(parish.centre_latitude, parish.centre_longitude)
+    assert routes[bench.pk].body == parish_council
+    other = Area.objects.filter(kind=AreaKind.PARISH, bodies__isnull=True).first()
+    assert other is not None
+    routes = routes_at(other.centre_latitude, other.centre_longitude)
+    assert routes[bench.pk].body.kind == BodyKind.DISTRICT
+
+
+@pytest.mark.django_db
+def test_everything_is_inside_the_county(demo: Demo) -> None:
+    county = Area.objects.get(kind=AreaKind.COUNTY)
+    outline = shapely.from_wkb(bytes(county.geometry))
+    shapely.prepare(outline)
+    points = list(Request.private_objects.values_list("longitude", "latitude"))
+    points += list(Asset.objects.values_list("longitude", "latitude"))
+    inside = outline.covers(shapely.points(points))
+    assert inside.all(), [p for p, ok in zip(points, inside, strict=True) if not ok][:5]
+    assert 50.5 < county.centre_latitude < 51.3 and -3.9 < county.centre_longitude < -2.7
+    for area in Area.objects.exclude(kind=AreaKind.COUNTY):
+        shape = shapely.from_wkb(bytes(area.geometry))
+        assert shape.is_valid and shape.area > 0, area.name
+        assert outline.buffer(1e-9).covers(shape), area.name
+        assert AreaCell.objects.filter(area=area).exists(), area.name
+
+
+@pytest.mark.django_db
+def test_assets_have_their_cell_a_body_and_a_name(demo: Demo) -> None:
+    for asset in Asset.objects.all():
+        assert asset.cell == geo.point_cell(asset.latitude, asset.longitude)
+        assert asset.body_id is not None
+        assert asset.name and asset.attributes
+    stops = Asset.objects.filter(asset_type__slug="bus-stop")
+    assert all(re.fullmatch(r"1990WYV\d{5}", s.external_id) for s in stops)
+
+
+@pytest.mark.django_db
+def test_photos_are_jpegs_with_no_exif(demo: Demo) -> None:
+    photos = Photo.private_objects.all()
+    assert photos.count() >= 30
+    for photo in photos:
+        with photo.image.open("rb") as f:
+            image = Image.open(f)
+            image.load()
+        assert image.format == "JPEG"
+        assert not image.getexif()
+        assert "exif" not in image.info
+        assert photo.width == image.width and photo.height == image.height
+
+
+@pytest.mark.django_db
+def test_reporters_are_obviously_fake_and_named_only_when_they_chose(demo: Demo) -> None:
+    emails = list(Person.objects.values_list("email", flat=True))
+    assert len(emails) >= 50
+    assert all(e.endswith(("@example.org", "@example.com")) for e in emails)
+    assert Request.private_objects.filter(reporter_name_public=True).exists()
+    assert Request.private_objects.filter(reporter_name_public=False).exclude(reporter_name="")
+    assert Request.private_objects.filter(reporter__isnull=True).exists()
+    email_like = re.compile(r"\S+@\S+\.\w+")
+    for title, description in Request.private_objects.values_list("title", "description"):
+        assert not email_like.search(title + description)
+
+
+@pytest.mark.django_db
+def test_the_printed_logins_work(demo: Demo, client: Client) -> None:
+    rows = credentials_in(demo.output)
+    assert len(rows) == get_user_model().objects.count() >= 9
+    roles = {role for _body, role, _email, _password in rows}
+    assert {"Manager", "Inspector", "Administrator", "Superuser"} <= roles
+    for _body, _role, email, password in rows:
+        assert client.login(username=email, password=password), email
+        client.logout()
+    county = Body.objects.get(kind=BodyKind.COUNTY)
+    assert Membership.objects.filter(body=county, role=Role.MANAGER).exists()
+    for body in Body.objects.all():
+        assert Membership.objects.filter(body=body).exists(), body.name
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"])
+def test_a_cheap_demo_password_hash_still_checks_and_is_upgraded_at_login() -> None:
+    encoded = generate._published_password_hash("demo-wyvernshire")
+    upgraded: list[str] = []
+    assert check_password("demo-wyvernshire", encoded, setter=upgraded.append)
+    assert upgraded == ["demo-wyvernshire"]
+    assert not check_password("wrong", encoded)
+
+
+@pytest.mark.django_db
+def test_if_empty_on_a_loaded_place_loads_nothing_and_prints_the_logins(demo: Demo) -> None:
+    before = (Request.private_objects.count(), Asset.objects.count(), Area.objects.count())
+    out = io.StringIO()
+    call_command("demo", if_empty=True, stdout=out)
+    assert (Request.private_objects.count(), Asset.objects.count(), Area.objects.count()) == before
+    assert "not loaded" in out.getvalue()
+    assert credentials_in(out.getvalue()) == credentials_in(demo.output)
+
+
+@pytest.mark.django_db
+def test_plain_demo_on_a_loaded_place_refuses_and_says_what_to_do(demo: Demo) -> None:
+    with pytest.raises(CommandError, match="--if-empty"):
+        call_command("demo", stdout=io.StringIO())
+
+
+def fingerprint_data() -> list[object]:
+    """Everything a visitor would notice, without database ids or calendar dates."""
+    weekday_date = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ \w+")
+    data: list[object] = [
+        sorted(Area.objects.values_list("kind", "code", "name", "min_latitude", "max_longitude")),
+        sorted(Body.objects.values_list("slug", "name")),
+        sorted(Asset.objects.values_list("external_id", "name", "latitude", "longitude")),
+    ]
+    for request in Request.private_objects.order_by("pk").prefetch_related("updates"):
+        answers = {k: v for k, v in request.answers.items() if not str(v)[:4].isdigit()}
+        data.append(
+            [
+                request.title,
+                request.description,
+                request.status,
+                request.category.service_code,
+                request.body.slug,
+                request.latitude,
+                request.longitude,
+                request.asset.external_id if request.asset else "",
+                json.dumps(answers, sort_keys=True),
+                request.reporter_name,
+                request.supporter_count,
+                request.hidden,
+                request.photos.count(),
+                # Which entries, not their order: when the dates move, a merge can fall on
+                # the other side of a same-day staff update.
+                sorted(
+                    (
+                        u.kind,
+                        u.new_status,
+                        u.public,
+                        re.sub(r"#\d+", "#", weekday_date.sub("", u.text)),
+                    )
+                    for u in request.updates.all()
+                ),
+            ]
+        )
+    return data
+
+
+def fingerprint() -> str:
+    return hashlib.sha256(json.dumps(fingerprint_data(), default=str).encode()).hexdigest()
+
+
+def empty_the_database() -> None:
+    Request.private_objects.all().delete()
+    Person.objects.all().delete()
+    Asset.objects.all().delete()
+    RoutingRule.objects.all().delete()
+    Category.objects.all().delete()
+    AssetType.objects.all().delete()
+    get_user_model().objects.all().delete()
+    Body.objects.all().delete()
+    Area.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_the_same_place_comes_out_whenever_it_is_generated(demo: Demo) -> None:
+    first = fingerprint()
+    empty_the_database()
+    # Days later, at a different time of day: the dates move, nothing else does.
+    generate.demo_generate(now=demo.now + timedelta(days=3, hours=7, minutes=13))
+    assert fingerprint() == first
+
+
+def test_the_plan_does_not_depend_on_python_hash_randomisation() -> None:
+    """Set and dict ordering must not leak into the plan: run it under two hash seeds."""
+    script = (
+        "import django, hashlib, json, random; django.setup();"
+        "from openlocal.demo import generate, geography, inventory, stories;"
+        "rng = random.Random(generate.SEED); g = geography.build(rng);"
+        "i = inventory.plan(rng, g); p, _ = stories.plan(rng, g, i);"
+        "print(hashlib.sha256(json.dumps([[a.external_id, a.x, a.y] for a in i.assets]"
+        " + [[r.title, r.description, r.x, r.y, r.days_ago, [e.kind for e in r.events]]"
+        " for r in p]).encode()).hexdigest())"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "DJANGO_SETTINGS_MODULE": "openlocal.settings.test",
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(result.stdout.strip())
+    assert len(outputs) == 1
