@@ -262,18 +262,42 @@ def request_status_change(
         request.closed_at = None
         fields.append("closed_at")
     request.save(update_fields=fields)
-    _touch(request, now)
-    update = Update.private_objects.create(
+    return _post_public_update(
         request=request,
+        actor=actor,
         kind=UpdateKind.STATUS if status != old else UpdateKind.COMMENT,
-        public=True,
-        text=message.strip(),
+        text=message,
+        at=now,
+        notify=notify,
         old_status=old,
         new_status=status,
+    )
+
+
+def _post_public_update(
+    *,
+    request: Request,
+    actor: Any,
+    kind: str,
+    text: str,
+    at: datetime,
+    notify: bool,
+    old_status: str = "",
+    new_status: str = "",
+) -> Update:
+    """Add a public entry by the body to the timeline and tell the reporter once committed."""
+    _touch(request, at)
+    update = Update.private_objects.create(
+        request=request,
+        kind=kind,
+        public=True,
+        text=text.strip(),
+        old_status=old_status,
+        new_status=new_status,
         author=actor,
         author_name=_actor_name(actor, request.body),
         body=request.body,
-        created_at=now,
+        created_at=at,
     )
     if notify and request.reporter_id:
         from openlocal.requests.tasks import send_reporter_update
@@ -290,23 +314,14 @@ def request_comment(
     require_role(actor, request.body, Role.INSPECTOR)
     if not text.strip():
         raise ValidationError({"text": ["Write the update to post."]})
-    now = at or timezone.now()
-    _touch(request, now)
-    update = Update.private_objects.create(
+    return _post_public_update(
         request=request,
+        actor=actor,
         kind=UpdateKind.COMMENT,
-        public=True,
-        text=text.strip(),
-        author=actor,
-        author_name=_actor_name(actor, request.body),
-        body=request.body,
-        created_at=now,
+        text=text,
+        at=at or timezone.now(),
+        notify=notify,
     )
-    if notify and request.reporter_id:
-        from openlocal.requests.tasks import send_reporter_update
-
-        transaction.on_commit(lambda: send_reporter_update.enqueue(update.pk))
-    return update
 
 
 @transaction.atomic
