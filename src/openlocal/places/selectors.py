@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
 
 from openlocal.core import geo
-from openlocal.places.models import AREA_KIND_ORDER, Area, Body
+from openlocal.places.models import AREA_KIND_ORDER, Area, AreaCell, Body
 
 
 class NotCovered(LookupError):
@@ -37,17 +38,13 @@ def areas_containing(latitude: float, longitude: float) -> list[Area]:
     the compacted cover); only boundary cells need an exact polygon test.
     """
     geo.validate_point(latitude, longitude)
-    from django.conf import settings
-
     cell = geo.point_cell(latitude, longitude, settings.AREA_COVER_RESOLUTION)
-    candidates = (
-        Area.objects.filter(cells__cell__in=geo.cell_and_parents(cell))
-        .annotate(kind_rank=_kind_rank())
-        .values_list("pk", "cells__interior", "kind_rank")
+    candidates = AreaCell.objects.filter(cell__in=geo.cell_and_parents(cell)).values_list(
+        "area_id", "interior"
     )
     interior: set[int] = set()
     boundary: set[int] = set()
-    for pk, is_interior, _rank in candidates:
+    for pk, is_interior in candidates:
         (interior if is_interior else boundary).add(pk)
     boundary -= interior
     found = set(interior)
