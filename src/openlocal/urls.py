@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("staff/", include("openlocal.staff.urls")),
+    path("subscriptions/", include("openlocal.subscriptions.urls")),
+    path("feeds/", include("openlocal.feeds.urls")),
     path("", include("openlocal.web.urls")),
     path("media/photos/<path:path>", photo, name="photo"),
 ]

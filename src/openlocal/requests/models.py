@@ -386,3 +386,30 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return f"Supporter of #{self.request_id}"
+
+
+class RequestMerge(models.Model):
+    """A duplicate merged into an original, with what moved, so the merge can be undone."""
+
+    duplicate = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="merges_out")
+    original = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="merges_in")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    #: The duplicate's status and closing time before the merge, restored by undoing it.
+    previous_status = models.CharField(max_length=20, choices=Status.choices)
+    previous_closed_at = models.DateTimeField(null=True, blank=True)
+    #: Subscriptions and supporters moved to the original, and those removed because the
+    #: person already followed or supported it: everything needed to put them back.
+    moved: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.duplicate_id} merged into #{self.original_id}"

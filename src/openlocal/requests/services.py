@@ -207,6 +207,28 @@ def request_create(
         photo = Photo(request=request, update=created, created_at=now)
         photo.image.save(content.name or "photo.jpg", content, save=False)
         photo.save()
+    from openlocal.subscriptions.events import event_record
+    from openlocal.subscriptions.models import EventKind, SubscriptionSource
+    from openlocal.subscriptions.services import follow
+    from openlocal.subscriptions.targets import Target
+
+    if reporter is not None:
+        # The reporter follows their own request; they gave the address with the report.
+        follow(
+            target=Target.for_request(request),
+            person=reporter,
+            source=SubscriptionSource.REPORTER,
+            confirmed=True,
+            at=now,
+        )
+        request.refresh_from_db(fields=["follower_count"])
+    event_record(
+        kind=EventKind.CREATED,
+        request=request,
+        update=created,
+        at=now,
+        recipients=None if notify else [],
+    )
     if reporter is not None and notify:
         from openlocal.requests.tasks import send_report_confirmation
 
@@ -274,6 +296,15 @@ def request_status_change(
     )
 
 
+def _event_kind_for(update: Update) -> str:
+    from openlocal.subscriptions.events import status_event_kind
+    from openlocal.subscriptions.models import EventKind
+
+    if update.kind == UpdateKind.STATUS:
+        return status_event_kind(update.old_status, update.new_status)
+    return EventKind.COMMENTED
+
+
 def _post_public_update(
     *,
     request: Request,
@@ -285,7 +316,9 @@ def _post_public_update(
     old_status: str = "",
     new_status: str = "",
 ) -> Update:
-    """Add a public entry by the body to the timeline and tell the reporter once committed."""
+    """Add a public entry by the body to the timeline, with the event that tells followers."""
+    from openlocal.subscriptions.events import event_record
+
     _touch(request, at)
     update = Update.private_objects.create(
         request=request,
@@ -299,10 +332,13 @@ def _post_public_update(
         body=request.body,
         created_at=at,
     )
-    if notify and request.reporter_id:
-        from openlocal.requests.tasks import send_reporter_update
-
-        transaction.on_commit(lambda: send_reporter_update.enqueue(update.pk))
+    event_record(
+        kind=_event_kind_for(update),
+        request=request,
+        update=update,
+        at=at,
+        recipients=None if notify else [],
+    )
     return update
 
 
@@ -363,7 +399,7 @@ def request_category_change(*, request: Request, actor: Any, category: Category)
     data = {"from": old_category.name, "to": category.name}
     if route.body.pk != old_body.pk:
         data.update({"from_body": old_body.name, "to_body": route.body.name})
-    return Update.private_objects.create(
+    update = Update.private_objects.create(
         request=request,
         kind=UpdateKind.CATEGORY,
         public=True,
@@ -372,6 +408,9 @@ def request_category_change(*, request: Request, actor: Any, category: Category)
         body=old_body,
         data=data,
     )
+    if route.body.pk != old_body.pk:
+        _record_reassigned(request, update, old_body)
+    return update
 
 
 @transaction.atomic
@@ -384,7 +423,7 @@ def request_reassign(*, request: Request, actor: Any, body: Body, reason: str = 
     request.body = body
     request.save(update_fields=["body"])
     _touch(request, timezone.now())
-    return Update.private_objects.create(
+    update = Update.private_objects.create(
         request=request,
         kind=UpdateKind.REASSIGNED,
         public=True,
@@ -393,6 +432,20 @@ def request_reassign(*, request: Request, actor: Any, body: Body, reason: str = 
         author_name=_actor_name(actor, old_body),
         body=old_body,
         data={"from_body": old_body.name, "to_body": body.name},
+    )
+    _record_reassigned(request, update, old_body)
+    return update
+
+
+def _record_reassigned(request: Request, update: Update, old_body: Body) -> None:
+    from openlocal.subscriptions.events import event_record
+    from openlocal.subscriptions.models import EventKind
+
+    event_record(
+        kind=EventKind.REASSIGNED,
+        request=request,
+        update=update,
+        extra={"from_body": {"slug": old_body.slug, "name": old_body.name}},
     )
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "openlocal.places",
     "openlocal.assets",
     "openlocal.requests",
+    "openlocal.subscriptions",
     "openlocal.staff",
     "openlocal.web",
 ]
@@ -222,6 +223,22 @@ POINT_CELL_RESOLUTION = 9
 AREA_COVER_RESOLUTION = 8
 
 SITE_NAME = env("SITE_NAME") or "OpenLocal"
+
+# Duplicates: open requests in the same category group within the category's radius and
+# reported within this many days are offered to a reporter before they file a copy.
+DUPLICATE_WINDOW_DAYS = int(env("DUPLICATE_WINDOW_DAYS") or 90)
+
+# Subscriptions and deliveries.
+#: Anonymous follow requests per address per hour (each sends a confirmation email).
+FOLLOW_RATE = env("FOLLOW_RATE") or "20/h"
+#: The hour (site time zone) at which daily digest emails go out.
+DIGEST_HOUR = int(env("DIGEST_HOUR") or 7)
+#: Deliveries one worker claims at a time; a crash repeats at most this many.
+DELIVERY_BATCH_SIZE = int(env("DELIVERY_BATCH_SIZE") or 200)
+#: Webhooks may go only to public internet addresses unless this is set (development).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
+#: Seconds to wait for a webhook receiver to answer.
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT") or 10)
 
 LOGGING = {
     "version": 1,

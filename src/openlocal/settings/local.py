@@ -16,3 +16,6 @@ if not SECRET_KEY:
         _key_file.write_text(secrets.token_urlsafe(50))
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
+
+# Webhook receivers on this machine (tests, local development) are allowed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

@@ -22,3 +22,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["*"]
+
+# Webhook receivers on this machine (tests, local development) are allowed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

@@ -1,0 +1,5 @@
+"""Atom feeds for every followable target, under ``feeds/``."""
+
+app_name = "feeds"
+
+urlpatterns: list = []

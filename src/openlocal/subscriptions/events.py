@@ -1,0 +1,338 @@
+"""Events: recorded with the change that caused them, then fanned out to followers.
+
+``event_record`` is called inside the service that makes a change, so the event commits or
+rolls back with it. ``fan_out`` (run by the worker) turns one event into one delivery per
+follower: every active subscription whose target matches, at most one per person or endpoint
+(the most specific wins). It is idempotent: running it twice writes no second delivery.
+
+Who hears about what:
+
+- followers of a request hear every event about it;
+- email followers of an asset, area, category, body, drawn area or circle hear of new
+  requests there (one email a day at most with the digest channel);
+- webhook endpoints following those broader targets receive every event about the requests
+  in them, so an integration can keep a copy up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from openlocal.core import geo
+from openlocal.requests.models import CLOSED_STATUSES, OPEN_STATUSES, Request, Status, Update
+from openlocal.subscriptions.models import (
+    Channel,
+    Delivery,
+    Event,
+    EventKind,
+    Subscription,
+    SubscriptionCell,
+    TargetKind,
+)
+
+#: When a person or endpoint matches through several subscriptions, the first kind here wins.
+SPECIFICITY = (
+    TargetKind.REQUEST,
+    TargetKind.ASSET,
+    TargetKind.POINT,
+    TargetKind.POLYGON,
+    TargetKind.CATEGORY,
+    TargetKind.AREA,
+    TargetKind.BODY,
+)
+_RANK: dict[str, int] = {kind.value: i for i, kind in enumerate(SPECIFICITY)}
+
+
+# Payloads ---------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def request_payload(request: Request) -> dict[str, Any]:
+    """The public facts about a request, as sent in webhooks. Nothing private."""
+    asset = request.asset
+    return {
+        "id": request.pk,
+        "url": settings.BASE_URL + request.get_absolute_url(),
+        "title": request.title,
+        "description": request.description,
+        "status": request.status,
+        "status_label": Status(request.status).label,
+        "open": request.status in OPEN_STATUSES,
+        "category": {
+            "code": request.category.service_code,
+            "name": request.category.name,
+            "group": request.category.group,
+        },
+        "body": {"slug": request.body.slug, "name": request.body.name},
+        "latitude": request.latitude,
+        "longitude": request.longitude,
+        "address": request.address,
+        "asset": (
+            {
+                "id": asset.external_id,
+                "type": asset.asset_type.slug,
+                "name": asset.name,
+            }
+            if asset is not None
+            else None
+        ),
+        "reporter_name": request.public_reporter_name or None,
+        "supporter_count": request.supporter_count,
+        "follower_count": request.follower_count,
+        "duplicate_of": request.duplicate_of_id,
+        "created_at": _iso(request.created_at),
+        "updated_at": _iso(request.updated_at),
+        "closed_at": _iso(request.closed_at),
+    }
+
+
+def update_payload(update: Update) -> dict[str, Any]:
+    """A public timeline entry as sent in webhooks (never an internal note)."""
+    return {
+        "id": update.pk,
+        "kind": update.kind,
+        "text": update.text,
+        "old_status": update.old_status or None,
+        "new_status": update.new_status or None,
+        "author": update.author_name or None,
+        "created_at": _iso(update.created_at),
+    }
+
+
+def status_event_kind(old: str, new: str) -> str:
+    """The event for a status change: fixed and reopened are told apart from the rest."""
+    if new == Status.FIXED:
+        return EventKind.FIXED
+    if old in CLOSED_STATUSES and new in OPEN_STATUSES:
+        return EventKind.REOPENED
+    return EventKind.STATUS_CHANGED
+
+
+# Recording --------------------------------------------------------------------------------
+
+
+def event_record(
+    *,
+    kind: str,
+    request: Request | None,
+    update: Update | None = None,
+    extra: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    recipients: Sequence[Subscription] | None = None,
+) -> Event:
+    """Record an event in the current transaction.
+
+    With ``recipients``, the event goes to exactly those subscriptions (a merge tells the
+    followers it moved) and its deliveries are written now; otherwise the worker fans it out.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Record events inside the transaction that makes the change.")
+    now = at or timezone.now()
+    data: dict[str, Any] = {}
+    if request is not None:
+        data["request"] = request_payload(request)
+    if update is not None:
+        data["update"] = update_payload(update)
+    data.update(extra or {})
+    event = Event.objects.create(
+        kind=kind,
+        request=request,
+        update=update,
+        payload={"type": kind, "timestamp": now.isoformat(), "data": data},
+        created_at=now,
+        fanned_out_at=now if recipients is not None else None,
+    )
+    if recipients is not None:
+        _write_deliveries(event, list(recipients), now)
+    return event
+
+
+# Matching ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    subscription_id: int
+    person_id: int | None
+    endpoint_id: int | None
+    kind: str
+    channel: str
+
+
+def _active() -> Q:
+    return (
+        Q(confirmed_at__isnull=False)
+        & ~Q(channel=Channel.OFF)
+        & (
+            Q(endpoint__isnull=True)
+            | Q(endpoint__confirmed_at__isnull=False, endpoint__disabled_at__isnull=True)
+        )
+    )
+
+
+def target_keys(request: Request, area_ids: Iterable[int]) -> list[str]:
+    """The keys of the broader targets a request falls under (not the request itself)."""
+    areas = list(area_ids)
+    keys = [f"category:{request.category_id}", f"body:{request.body_id}"]
+    if request.asset_id:
+        keys.append(f"asset:{request.asset_id}")
+    keys += [f"area:{pk}" for pk in areas]
+    keys += [f"category:{request.category_id}@area:{pk}" for pk in areas]
+    return keys
+
+
+def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
+    """Drawn-area and circle subscriptions containing the point, through their H3 cover.
+
+    One indexed query finds the candidates; only those whose cover cell is on the shape's
+    edge need an exact test.
+    """
+    cell = geo.point_cell(latitude, longitude, settings.AREA_COVER_RESOLUTION)
+    interior: set[int] = set()
+    boundary: set[int] = set()
+    for pk, is_interior in SubscriptionCell.objects.filter(
+        cell__in=geo.cell_and_parents(cell)
+    ).values_list("subscription_id", "interior"):
+        (interior if is_interior else boundary).add(pk)
+    found = set(interior)
+    boundary -= interior
+    if boundary:
+        rows = Subscription.objects.filter(pk__in=boundary).values_list(
+            "pk", "kind", "geometry", "latitude", "longitude", "radius_m"
+        )
+        for pk, kind, wkb, lat, lon, radius in rows:
+            if kind == TargetKind.POINT:
+                inside = _in_circle(lat, lon, radius, latitude, longitude)
+            else:
+                inside = wkb is not None and geo.contains(bytes(wkb), latitude, longitude)
+            if inside:
+                found.add(pk)
+    # A circle's cover is of its circumscribed polygon: interior cells may poke outside.
+    if found:
+        circles = Subscription.objects.filter(pk__in=found, kind=TargetKind.POINT).values_list(
+            "pk", "latitude", "longitude", "radius_m"
+        )
+        for pk, lat, lon, radius in circles:
+            if not _in_circle(lat, lon, radius, latitude, longitude):
+                found.discard(pk)
+    return sorted(found)
+
+
+def _in_circle(
+    lat: float | None, lon: float | None, radius: int | None, latitude: float, longitude: float
+) -> bool:
+    if lat is None or lon is None or radius is None:
+        return False
+    return geo.distance_m(lat, lon, latitude, longitude) <= radius
+
+
+def matching_subscriptions(event: Event) -> list[Match]:
+    """Every active subscription that should hear of the event, one per person or endpoint."""
+    request = event.request
+    if request is None:
+        return []
+    broad_keys = target_keys(request, request.areas.values_list("pk", flat=True))
+    spatial = spatial_subscription_ids(request.latitude, request.longitude)
+    broad = Q(target_key__in=broad_keys) | Q(pk__in=spatial)
+    if event.kind != EventKind.CREATED:
+        # Email followers of broad targets hear only of new requests; webhooks hear all.
+        broad &= Q(endpoint__isnull=False)
+    rows = (
+        Subscription.objects.filter(_active())
+        .filter(Q(target_key=f"request:{request.pk}") | broad)
+        .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
+    )
+    best: dict[tuple[str, int], Match] = {}
+    for pk, person_id, endpoint_id, kind, channel in rows:
+        who = ("p", person_id) if person_id is not None else ("e", endpoint_id)
+        match = Match(pk, person_id, endpoint_id, kind, channel)
+        current = best.get(who)
+        if current is None or (_RANK[kind], pk) < (_RANK[current.kind], current.subscription_id):
+            best[who] = match
+    return sorted(best.values(), key=lambda m: m.subscription_id)
+
+
+# Fan-out ----------------------------------------------------------------------------------
+
+
+def next_digest_at(now: datetime) -> datetime:
+    """The next daily digest time (``DIGEST_HOUR`` in the site's time zone)."""
+    local = timezone.localtime(now)
+    due = local.replace(hour=settings.DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if due <= local:
+        due += timedelta(days=1)
+    return due
+
+
+def _delivery_channel(endpoint_id: int | None, channel: str) -> str:
+    return Channel.WEBHOOK if endpoint_id is not None else channel
+
+
+def _write_deliveries(event: Event, subscriptions: Sequence[Subscription], now: datetime) -> int:
+    matches = [
+        Match(s.pk, s.person_id, s.endpoint_id, s.kind, s.channel)
+        for s in subscriptions
+        if s.active
+    ]
+    return _create_deliveries(event, matches, now)
+
+
+def _create_deliveries(event: Event, matches: Sequence[Match], now: datetime) -> int:
+    digest_at = next_digest_at(now)
+    deliveries = [
+        Delivery(
+            event=event,
+            subscription_id=m.subscription_id,
+            endpoint_id=m.endpoint_id,
+            channel=_delivery_channel(m.endpoint_id, m.channel),
+            due_at=digest_at if m.channel == Channel.DIGEST and m.endpoint_id is None else now,
+            created_at=now,
+        )
+        for m in matches
+    ]
+    created = Delivery.objects.bulk_create(deliveries, batch_size=1000, ignore_conflicts=True)
+    return len(created)
+
+
+@transaction.atomic
+def fan_out(event: Event, *, now: datetime | None = None) -> int:
+    """Write the event's deliveries and mark it fanned out. Returns how many were written."""
+    now = now or timezone.now()
+    if event.request_id is not None and event.request is not None and event.request.hidden:
+        count = 0  # hidden by moderation: followers hear nothing more of it
+    else:
+        count = _create_deliveries(event, matching_subscriptions(event), now)
+    Event.objects.filter(pk=event.pk).update(fanned_out_at=now)
+    event.fanned_out_at = now
+    return count
+
+
+def fan_out_pending(*, limit: int = 100, now: datetime | None = None) -> int:
+    """Fan out up to ``limit`` waiting events, oldest first; returns how many were done.
+
+    Each event is claimed with ``FOR UPDATE SKIP LOCKED`` (on PostgreSQL) in its own
+    transaction, so several workers share the work and a crash leaves the event waiting.
+    """
+    done = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            query = Event.objects.filter(fanned_out_at__isnull=True).order_by("id")
+            if transaction.get_connection().features.has_select_for_update_skip_locked:
+                query = query.select_for_update(skip_locked=True, of=("self",))
+            event = query.first()
+            if event is None:
+                break
+            fan_out(event, now=now)
+            done += 1
+    return done
