@@ -16,7 +16,41 @@ from openlocal.requests.models import OPEN_STATUSES, Category, Request
 
 #: Words that say nothing about which problem it is.
 _STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "at", "be", "been", "by", "for", "from", "has", "have", "i", "in", "is", "it", "its", "of", "on", "or", "our", "please", "the", "there", "this", "to", "was", "we", "were", "with", "near", "outside", "opposite"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "at",
+        "be",
+        "been",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "with",
+        "near",
+        "outside",
+        "opposite",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
