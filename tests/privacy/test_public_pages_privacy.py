@@ -2,14 +2,19 @@
 
 Builds the whole generated demo place, collects every secret in it (reporters', followers'
 and staff emails, bodies' private contact addresses, internal notes, hidden requests, names
-that reporters chose not to show), then renders every public page and searches each response.
+that reporters chose not to show), then renders every public page and every Atom feed and
+searches each response. Feeds escape their HTML content twice (XML, then HTML), so a feed is
+also searched as the text a feed reader would show.
 """
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -23,6 +28,7 @@ from PIL import Image
 
 from openlocal.assets.models import Asset
 from openlocal.demo.generate import demo_generate
+from openlocal.feeds import links as feed_links
 from openlocal.places.models import Area, Body, Membership, Role
 from openlocal.requests.models import Category, Person, Photo, Request, Update, UpdateKind
 from openlocal.requests.photos import photo_reencode
@@ -32,6 +38,7 @@ from openlocal.requests.services import (
     request_hide,
     request_note_add,
 )
+from openlocal.subscriptions.models import Subscription, WebhookEndpoint
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 #: File names such as ``logo@2x.png`` look like addresses; these endings are never domains.
@@ -50,6 +57,8 @@ class Secrets:
     hidden_ids: set[int] = field(default_factory=set)
     private_names: set[str] = field(default_factory=set)
     hidden_photos: set[str] = field(default_factory=set)
+    #: Webhook endpoints' URLs and signing secrets (followers' emails are in ``emails``).
+    webhooks: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -107,6 +116,11 @@ def collect_secrets() -> Secrets:
     secrets.hidden_photos |= {
         name for name in Photo.private_objects.filter(hidden=True).values_list("image", flat=True)
     }
+    secrets.emails |= {
+        e.lower() for e in Subscription.objects.values_list("person__email", flat=True) if e
+    }
+    for url, secret in WebhookEndpoint.objects.values_list("url", "secret"):
+        secrets.webhooks |= {url, secret, secret.removeprefix("whsec_")}
     return secrets
 
 
@@ -205,6 +219,52 @@ def public_urls(secrets: Secrets) -> Iterator[str]:
             yield f"cannot link to asset {asset.asset_type.slug} {asset.external_id!r}"
 
 
+def feed_urls(secrets: Secrets) -> Iterator[str]:
+    """Every feed of the demo: each request, area, body, category and asset with requests
+    (plus a few without), each category within the area holding most of its requests, and
+    points and drawn areas around hidden and public requests."""
+    yield feed_links.all_requests_feed_url()
+    for request in Request.public_objects.only("pk"):
+        yield feed_links.request_feed_url(request)
+    areas = Area.objects.defer("geometry").annotate(n=Count("requests")).order_by("-n", "slug")
+    for area in [*areas.filter(n__gt=0), *areas.filter(n=0)[:3]]:
+        yield feed_links.area_feed_url(area)
+    for body in Body.objects.order_by("slug"):
+        yield feed_links.body_feed_url(body)
+    for category in Category.objects.order_by("slug"):
+        yield feed_links.category_feed_url(category)
+        busiest = (
+            Area.objects.defer("geometry")
+            .filter(requests__category=category)
+            .annotate(n=Count("requests"))
+            .order_by("-n", "slug")
+            .first()
+        )
+        if busiest is not None:
+            yield feed_links.category_feed_url(category, busiest)
+    assets = Asset.objects.select_related("asset_type").annotate(n=Count("requests")).order_by("-n")
+    for asset in [*assets.filter(n__gt=0), *assets.filter(n=0)[:5]]:
+        yield feed_links.asset_feed_url(asset)
+    hidden = Request.private_objects.filter(hidden=True)
+    for request in [*Request.public_objects.all()[:3], *hidden]:
+        lat, lon = request.latitude, request.longitude
+        for radius in (50, 1000, 20_000):
+            yield feed_links.around_feed_url(lat, lon, radius)
+        box = (lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01)
+        yield reverse("feeds:within") + "?bbox=" + ",".join(f"{v:.6f}" for v in box)
+        ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon, lat + 0.01]]
+        polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+        yield reverse("feeds:within") + "?polygon=" + quote(json.dumps(polygon))
+
+
+def feed_reader_text(body: str) -> str:
+    """A feed's text as a reader shows it: XML parsed, then the HTML content unescaped."""
+    root = ET.fromstring(body)  # noqa: S314 (our own output, not untrusted XML)
+    parts = [html.unescape(t) for element in root.iter() for t in (element.text, element.tail) if t]
+    parts += [value for element in root.iter() for value in element.attrib.values()]
+    return "\n".join(parts)
+
+
 def leaks_in(url: str, body: str, secrets: Secrets) -> list[Leak]:
     leaks: list[Leak] = []
     lowered = body.lower()
@@ -232,6 +292,9 @@ def leaks_in(url: str, body: str, secrets: Secrets) -> list[Leak]:
     for photo in secrets.hidden_photos:
         if photo in body:
             leaks.append(Leak(url, "hidden photo", photo))
+    for webhook in secrets.webhooks:
+        if webhook in body:
+            leaks.append(Leak(url, "webhook URL or secret", webhook))
     return leaks
 
 
@@ -257,6 +320,7 @@ def test_no_private_data_on_any_public_page(demo_place, client: Client) -> None:
     assert HIDDEN_TITLE in secrets.hidden_titles
     assert "canary.reporter@example.org" in secrets.emails
     assert len(secrets.hidden_photos) >= 1
+    assert len(secrets.webhooks) >= 3, "the demo has no webhook endpoint"
     print(
         f"privacy: looking for {len(secrets.emails)} emails, {len(secrets.notes)} internal "
         f"notes, {len(secrets.hidden_ids)} hidden requests, {len(secrets.private_names)} "
@@ -269,7 +333,8 @@ def test_no_private_data_on_any_public_page(demo_place, client: Client) -> None:
     rendered = 0
     # A page that fails shows nothing, so it proves nothing: every page must render.
     client.raise_request_exception = False
-    for url in dict.fromkeys(public_urls(secrets)):
+    feeds = 0
+    for url in dict.fromkeys([*public_urls(secrets), *feed_urls(secrets)]):
         if not url.startswith("/"):
             broken.append(url)
             continue
@@ -278,21 +343,26 @@ def test_no_private_data_on_any_public_page(demo_place, client: Client) -> None:
             broken.append(f"{url} answered {response.status_code}")
             continue
         rendered += 1
-        leaks += leaks_in(url, response.content.decode(), secrets)
+        body = response.content.decode()
+        if response["Content-Type"].startswith("application/atom+xml"):
+            feeds += 1
+            body = f"{body}\n{feed_reader_text(body)}"
+        leaks += leaks_in(url, body, secrets)
     for name in secrets.hidden_photos:
         status = client.get(f"/media/{name}").status_code
         if status != 404:
             broken.append(f"/media/{name} is a hidden photo but answered {status}, not 404")
     for pk in secrets.hidden_ids:
-        url = reverse("web:request", args=[pk])
-        status = client.get(url).status_code
-        if status != 404:
-            broken.append(f"{url} is a hidden request but answered {status}, not 404")
+        for url in (reverse("web:request", args=[pk]), reverse("feeds:request", args=[pk])):
+            status = client.get(url).status_code
+            if status != 404:
+                broken.append(f"{url} is a hidden request but answered {status}, not 404")
     elapsed = time.monotonic() - started
-    print(f"privacy: rendered {rendered} public pages in {elapsed:.1f}s")
+    print(f"privacy: rendered {rendered} public pages ({feeds} of them feeds) in {elapsed:.1f}s")
     assert not leaks, "\n".join(f"{leak.url}: {leak.what}: {leak.value}" for leak in leaks[:50])
     assert not broken, f"{len(broken)} public pages failed:\n" + "\n".join(broken[:50])
     assert rendered > Request.public_objects.count()
+    assert feeds > Request.public_objects.count()
 
 
 def test_the_leak_search_finds_what_it_looks_for() -> None:
@@ -303,11 +373,13 @@ def test_the_leak_search_finds_what_it_looks_for() -> None:
         hidden_ids={41},
         private_names={"Pat Private"},
         hidden_photos={"photos/2026/01/x.jpg"},
+        webhooks={"https://hooks.example.org/in-7c2d", "whsec_c2VjcmV0"},
     )
     page = (
         f"<p>Mail A.Person@example.org or other@somewhere.example</p><p>{NOTE_TEXT}</p>"
         f'<h2>{HIDDEN_TITLE}</h2><a href="/requests/41">#41</a><p>Pat Private</p>'
         '<img src="/media/photos/2026/01/x.jpg" alt="">'
+        '<a href="https://hooks.example.org/in-7c2d">hook</a><code>whsec_c2VjcmV0</code>'
     )
     found = {(leak.what, leak.value) for leak in leaks_in("/", page, secrets)}
     assert found == {
@@ -318,6 +390,28 @@ def test_the_leak_search_finds_what_it_looks_for() -> None:
         ("link to hidden request", "41"),
         ("reporter name they chose not to show", "Pat Private"),
         ("hidden photo", "photos/2026/01/x.jpg"),
+        ("webhook URL or secret", "https://hooks.example.org/in-7c2d"),
+        ("webhook URL or secret", "whsec_c2VjcmV0"),
     }
     clean = '<a href="/requests/410">#410</a><img src="/static/x@2x.png" alt="">'
     assert leaks_in("/", clean, secrets) == []
+
+
+def test_a_feed_is_searched_as_a_reader_shows_it() -> None:
+    """Feed content is HTML inside XML: "Tom & Jerry" arrives as "Tom &amp;amp; Jerry"."""
+    note = "Internal: Tom & Jerry's <b>report</b>"
+    secrets = Secrets(notes={note}, private_names={"Pat O'Private"})
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        '<entry><author><name>Pat O\'Private</name></author><content type="html">'
+        "&lt;p&gt;Internal: Tom &amp;amp; Jerry&amp;#x27;s &amp;lt;b&amp;gt;report"
+        "&amp;lt;/b&amp;gt;&lt;/p&gt;</content></entry></feed>"
+    )
+    assert leaks_in("/feeds/requests", feed, secrets) == [
+        Leak("/feeds/requests", "reporter name they chose not to show", "Pat O'Private")
+    ]
+    found = leaks_in("/feeds/requests", f"{feed}\n{feed_reader_text(feed)}", secrets)
+    assert {(leak.what, leak.value) for leak in found} == {
+        ("internal note", note),
+        ("reporter name they chose not to show", "Pat O'Private"),
+    }

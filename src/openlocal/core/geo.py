@@ -53,7 +53,15 @@ def cells_within(latitude: float, longitude: float, radius_m: float) -> list[int
     edge = h3i.average_hexagon_edge_length(res, unit="m")
     # Hexagon centres are sqrt(3) edges apart; one ring more covers the partial cells.
     rings = max(1, math.ceil(radius_m / (edge * math.sqrt(3))) + 1)
-    return [int(c) for c in h3i.grid_disk(centre, rings)]
+    cells = []
+    for cell in h3i.grid_disk(centre, rings):
+        # Keep a cell only if its circumscribed circle reaches the search circle: far fewer
+        # cells (and rows to read) for small radii, and never one that could hold a match.
+        lat, lon = h3i.cell_to_latlng(cell)
+        reach = max(distance_m(lat, lon, vlat, vlon) for vlat, vlon in h3i.cell_to_boundary(cell))
+        if distance_m(latitude, longitude, lat, lon) - reach <= radius_m:
+            cells.append(int(cell))
+    return cells
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

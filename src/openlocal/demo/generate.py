@@ -2,8 +2,12 @@
 
 Everything is written through the services that every other front end uses (``area_save``,
 ``request_create``, ``request_status_change``, ``request_comment``, ``request_note_add``,
-``request_support``, ``request_hide``), so the demo's requests behave exactly like real ones.
-The exceptions, each a write no service offers yet, are marked where they happen.
+``request_support``, ``request_hide``, ``request_merge``, ``follow``), so the demo's requests
+behave exactly like real ones. The exceptions are marked where they happen.
+
+Nothing the demo does is news to anyone: every change is made with ``notify=False``, so its
+events are recorded as already told (to nobody) and the worker that ``make run`` starts finds
+nothing to send.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from openlocal.demo.geography import Geography
 from openlocal.demo.photos import camera_jpeg
 from openlocal.places.models import Area, AreaKind, Body, BodyKind, Membership, Role
 from openlocal.places.services import area_save
+from openlocal.requests.merging import request_merge
 from openlocal.requests.models import (
     Category,
     CategoryQuestion,
@@ -52,12 +57,20 @@ from openlocal.requests.services import (
     request_support,
     session_hash,
 )
+from openlocal.subscriptions.models import Channel, Subscription, WebhookEndpoint
+from openlocal.subscriptions.services import follow, new_secret, subscription_stop
+from openlocal.subscriptions.targets import Target
 
 #: The one seed: change it and you get a different county.
 SEED = 20250601
 
 SUPERUSER_EMAIL = "admin@openlocal.example"
 SUPERUSER_PASSWORD = "demo-admin"  # noqa: S105 - documented demo credential
+
+#: The demo's one webhook endpoint: a civic tech group keeping a copy of the county's requests.
+#: example.org is reserved for documentation (RFC 2606), so nothing real receives it.
+WEBHOOK_OWNER_EMAIL = "civic.tech@example.org"
+WEBHOOK_URL = "https://example.org/wyvernshire/openlocal-webhook"
 
 
 def staff_email(body_slug: str, role: str) -> str:
@@ -147,6 +160,9 @@ class _Builder:
         self.geography: Geography = geography.build(self.rng)
         self.inventory = inventory.plan(self.rng, self.geography)
         self.plans, self.residents = stories.plan(self.rng, self.geography, self.inventory)
+        # Followers come from a generator of their own, so the year's requests stay the same.
+        self.follow_rng = random.Random(SEED + 1)
+        self.followers = stories.request_followers(self.follow_rng, self.plans, len(self.residents))
         self.people: dict[int, Person] = {}
 
     # Places and bodies ----------------------------------------------------------------------
@@ -399,10 +415,10 @@ class _Builder:
 
     def requests(self) -> None:
         self.created: list[Request] = []
-        for plan in self.plans:
-            self.created.append(self.request(plan))
+        for plan, followers in zip(self.plans, self.followers, strict=True):
+            self.created.append(self.request(plan, followers))
 
-    def request(self, plan: stories.RequestPlan) -> Request:
+    def request(self, plan: stories.RequestPlan, followers: list[stories.Follower]) -> Request:
         longitude, latitude = geography.to_lonlat(plan.x, plan.y)
         latitude, longitude = round(latitude, 6), round(longitude, 6)
         raw = self.now - timedelta(days=plan.days_ago)
@@ -441,6 +457,7 @@ class _Builder:
             created_at=created_at,
             notify=False,
         )
+        self.follow_request(request, followers, created_at)
         actor = self.actor[request.body_id]
         previous = created_at
         for event in plan.events:
@@ -482,74 +499,40 @@ class _Builder:
         return request
 
     def comment(self, request: Request, actor: Any, text: str, at: datetime) -> None:
-        """A public message without a change of status, sending no email.
-
-        ``request_comment`` always queues an email to the reporter, so for a request with a
-        reporter the demo posts the same timeline entry through ``request_status_change``
-        (same status, with a message, ``notify=False``), which records it as a comment.
-        """
-        if request.reporter_id is None:
-            request_comment(request=request, actor=actor, text=text, at=at)
-        else:
-            request_status_change(
-                request=request,
-                actor=actor,
-                status=request.status,
-                message=text,
-                at=at,
-                check_permission=False,
-                notify=False,
-            )
+        """A public message without a change of status, telling nobody."""
+        request_comment(request=request, actor=actor, text=text, at=at, notify=False)
 
     def merge(self, duplicate: Request, original: Request, actor: Any, at: datetime) -> None:
-        """Mark a request as a duplicate of an earlier one, on both timelines.
+        """Mark a request as a duplicate of an earlier one: its followers move to the original.
 
-        No merge service exists yet, so this writes what one would: the duplicate closes as
-        DUPLICATE pointing at the original, each timeline says so, and the duplicate's
-        reporter becomes a supporter of the original.
+        Quietly: the followers who moved were told nothing, as the demo's changes are not news.
         """
-        Request.private_objects.filter(pk=duplicate.pk).update(
-            status=Status.DUPLICATE,
-            duplicate_of=original,
-            acknowledged_at=at,
-            closed_at=at,
-            updated_at=at,
+        request_merge(
+            duplicate=duplicate,
+            into=original,
+            actor=actor,
+            at=at,
+            check_permission=False,
+            notify=False,
         )
-        author_name = f"{actor.get_full_name()}, {duplicate.body.name}"
-        Update.private_objects.create(
-            request=duplicate,
-            kind=UpdateKind.MERGED,
-            public=True,
-            text=f"This is the same problem as request #{original.pk}, so we have merged the "
-            f"two. Follow #{original.pk} for updates.",
-            old_status=duplicate.status,
-            new_status=Status.DUPLICATE,
-            author=actor,
-            author_name=author_name,
-            body=duplicate.body,
-            data={"into": original.pk},
-            created_at=at,
-        )
-        Update.private_objects.create(
-            request=original,
-            kind=UpdateKind.MERGED,
-            public=True,
-            text=f"Request #{duplicate.pk}, a report of the same problem, was merged into this "
-            "one.",
-            author=actor,
-            author_name=author_name,
-            body=original.body,
-            data={"from": duplicate.pk},
-            created_at=at,
-        )
-        Request.private_objects.filter(pk=original.pk, updated_at__lt=at).update(updated_at=at)
         duplicate.status = Status.DUPLICATE
-        if duplicate.reporter is not None and request_support(
-            request=original, person=duplicate.reporter
-        ):
-            Supporter.objects.filter(request=original, person=duplicate.reporter).update(
-                created_at=at
+
+    def follow_request(
+        self, request: Request, followers: list[stories.Follower], created_at: datetime
+    ) -> None:
+        """Residents who found the request and followed it (its reporter follows anyway)."""
+        for follower in followers:
+            at = min(created_at + timedelta(hours=follower.after_hours), self.now)
+            result = follow(
+                target=Target.for_request(request),
+                person=self.person(follower.resident),
+                channel=Channel.DIGEST if follower.how == "digest" else Channel.IMMEDIATE,
+                confirmed=follower.how != "waiting",
+                notify=False,
+                at=at,
             )
+            if follower.how == "stopped":
+                subscription_stop(subscription=result.subscription)
 
     def support(self, request: Request, plan: stories.RequestPlan, created_at: datetime) -> None:
         if not plan.supporters:
@@ -568,6 +551,71 @@ class _Builder:
                     created_at=at
                 )
 
+    # Followers of places, categories, an asset and organisations --------------------------
+    def follows(self) -> None:
+        """Residents following more than one request, and a webhook endpoint."""
+        rng = self.follow_rng
+        g = self.geography
+        codes = self.categories_by_code
+        wards = {a.code: a for a in Area.objects.filter(kind=AreaKind.WARD)}
+        targets: list[tuple[Target, str]] = [
+            *[(Target.for_area(wards[w.code]), Channel.IMMEDIATE) for w in rng.sample(g.wards, 4)],
+            (Target.for_area(rng.choice(self.district_areas)), Channel.DIGEST),
+            (Target.for_area(self.parish_areas[g.council_parishes()[0]]), Channel.IMMEDIATE),
+            (Target.for_category(codes["POT"]), Channel.DIGEST),
+            (Target.for_category(codes["DRN"]), Channel.IMMEDIATE),
+            (Target.for_category(codes["FLY"], area=self.district_areas[0]), Channel.IMMEDIATE),
+            (Target.for_category(codes["BIN"], area=self.district_areas[1]), Channel.DIGEST),
+            (Target.for_body(next(iter(self.council_parishes.values()))), Channel.IMMEDIATE),
+            (Target.for_body(self.hub), Channel.DIGEST),
+        ]
+        # The asset reported most often: someone who walks past it every day.
+        reported = Counter(r.asset_id for r in self.created if r.asset_id is not None)
+        busiest = min(reported, key=lambda pk: (-reported[pk], pk))
+        targets.append((Target.for_asset(Asset.objects.get(pk=busiest)), Channel.IMMEDIATE))
+        # A drawn area over the first town's centre, and a circle round a village.
+        town = g.towns()[0]
+        x, y = town.centre
+        corners = [(x - 0.6, y - 0.4), (x + 0.6, y - 0.4), (x + 0.6, y + 0.4), (x - 0.6, y + 0.4)]
+        ring = [[round(c, 6) for c in geography.to_lonlat(*corner)] for corner in corners]
+        drawn = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+        targets.append(
+            (Target.for_polygon(drawn, label=f"{town.name} town centre"), Channel.IMMEDIATE)
+        )
+        village = g.villages()[0]
+        longitude, latitude = geography.to_lonlat(*village.centre)
+        targets.append(
+            (
+                Target.for_point(
+                    round(latitude, 6),
+                    round(longitude, 6),
+                    500,
+                    label=f"Within 500 m of the middle of {village.name}",
+                ),
+                Channel.IMMEDIATE,
+            )
+        )
+        for target, channel in targets:
+            follow(
+                target=target,
+                person=self.person(rng.randrange(len(self.residents))),
+                channel=channel,
+                confirmed=True,
+                notify=False,
+                at=self.now - timedelta(days=rng.uniform(5, 300)),
+            )
+        # endpoint_register checks the address in DNS, and the demo must load offline: the
+        # endpoint is written directly, confirmed, as if its owner had clicked the link.
+        endpoint = WebhookEndpoint.objects.create(
+            owner=person_for_email(WEBHOOK_OWNER_EMAIL, name="Wyvern Civic Tech"),
+            url=WEBHOOK_URL,
+            description="Wyvern Civic Tech's copy of the county's requests",
+            secret=new_secret(),
+            confirmed_at=self.now - timedelta(days=120),
+        )
+        for target in (Target.for_body(self.county), Target.for_category(codes["FLY"])):
+            follow(target=target, endpoint=endpoint, notify=False, at=endpoint.confirmed_at)
+
     def build(self) -> None:
         self.areas()
         self.bodies()
@@ -575,6 +623,7 @@ class _Builder:
         self.categories()
         self.assets()
         self.requests()
+        self.follows()
 
 
 def demo_generate(*, now: datetime | None = None) -> DemoSummary:
@@ -613,6 +662,8 @@ def demo_summary() -> DemoSummary:
             "photos": Photo.private_objects.count(),
             "supporters": Supporter.objects.count(),
             "people": Person.objects.count(),
+            "subscriptions": Subscription.objects.count(),
+            "webhook endpoints": WebhookEndpoint.objects.count(),
         },
         requests_by_status={Status(s).label: statuses.get(s, 0) for s in Status.values},
         assets_by_type=dict(sorted(types.items())),

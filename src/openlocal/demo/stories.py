@@ -79,6 +79,59 @@ class RequestPlan:
     supporters: list[tuple[int | str, float]] = field(default_factory=list)
 
 
+@dataclass
+class Follower:
+    """A resident following a request beyond its reporter, who follows it anyway."""
+
+    resident: int
+    #: "immediate" or "digest"; "waiting" has not clicked the confirmation link yet;
+    #: "stopped" followed and then stopped in one click.
+    how: str
+    #: Hours after the report at which they started following.
+    after_hours: float
+
+
+#: How many requests have followers beyond their reporter, and how followers hear.
+FOLLOWED_SHARE = 0.3
+#: A second report is made by someone who cared enough to follow: most have followers, who
+#: move to the first report when staff merge the two.
+DUPLICATE_FOLLOWED_SHARE = 0.75
+FOLLOW_STYLES = (("immediate", 70), ("digest", 18), ("waiting", 7), ("stopped", 5))
+
+
+def request_followers(
+    rng: random.Random, plans: list[RequestPlan], people: int
+) -> list[list[Follower]]:
+    """Who follows each request, aligned with ``plans``.
+
+    Planned with a generator of its own, after the plans, so that adding followers left
+    every request of the year as it was.
+    """
+    styles = [style for style, _weight in FOLLOW_STYLES]
+    weights = [weight for _style, weight in FOLLOW_STYLES]
+    followers: list[list[Follower]] = []
+    for plan in plans:
+        share = DUPLICATE_FOLLOWED_SHARE if plan.duplicate_of is not None else FOLLOWED_SHARE
+        hidden = any(event.kind == "hide" for event in plan.events)
+        chosen: list[Follower] = []
+        if not hidden and rng.random() < share:
+            count = rng.choice([1, 1, 1, 2, 2, 3, 4, 6])
+            taken = {plan.reporter}
+            for _ in range(count):
+                resident = rng.randrange(people)
+                if resident in taken:
+                    continue
+                taken.add(resident)
+                how = rng.choices(styles, weights=weights)[0]
+                # Before a duplicate's merge (2 hours at the earliest), or within days.
+                hours = (
+                    rng.uniform(0.2, 1.5) if plan.duplicate_of is not None else rng.uniform(1, 96)
+                )
+                chosen.append(Follower(resident, how, min(hours, plan.days_ago * 24)))
+        followers.append(chosen)
+    return followers
+
+
 def residents(rng: random.Random) -> list[Resident]:
     """The people who report and support: fictional, with obviously fake addresses."""
     people = []

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from openlocal.places.models import Role
 from openlocal.places.permissions import require_role
@@ -39,6 +40,17 @@ def supporter_recount(request_id: int) -> int:
 def _author(actor: Any, request: Request) -> str:
     full = actor.get_full_name() if actor is not None else ""
     return f"{full}, {request.body.name}" if full else request.body.name
+
+
+def _touch(duplicate: Request, into: Request, now: datetime) -> None:
+    """Both requests were updated at ``now``.
+
+    Written with ``update()``: saving would stamp the clock's time over a given ``at``. The
+    original is never moved back in time, as a backdated merge can precede its later updates.
+    """
+    Request.private_objects.filter(pk=duplicate.pk).update(updated_at=now)
+    Request.private_objects.filter(pk=into.pk, updated_at__lt=now).update(updated_at=now)
+    duplicate.updated_at = now
 
 
 def _same_subscriber(subscription: Any) -> Q:
@@ -171,6 +183,9 @@ def request_merge(
         "supporters": moved_supporters,
         "removed_supporters": removed_supporters,
         "added_supporters": added_supporters,
+        "previous_acknowledged_at": (
+            duplicate.acknowledged_at.isoformat() if duplicate.acknowledged_at else None
+        ),
     }
     merge.save()
 
@@ -180,11 +195,8 @@ def request_merge(
         duplicate.closed_at = now
     if duplicate.acknowledged_at is None:
         duplicate.acknowledged_at = now
-    duplicate.updated_at = now
-    duplicate.save(
-        update_fields=["status", "duplicate_of", "closed_at", "acknowledged_at", "updated_at"]
-    )
-    Request.private_objects.filter(pk=into.pk).update(updated_at=now)
+    duplicate.save(update_fields=["status", "duplicate_of", "closed_at", "acknowledged_at"])
+    _touch(duplicate, into, now)
     for request in (duplicate, into):
         supporter_recount(request.pk)
         follower_recount(request.pk)
@@ -248,6 +260,8 @@ def request_unmerge(
 
     if check_permission:
         require_role(actor, duplicate.body, Role.INSPECTOR)
+    # The caller's copy may predate the merge: decide on the request as it is now.
+    duplicate = Request.private_objects.select_for_update().get(pk=duplicate.pk)
     merge = (
         RequestMerge.objects.select_for_update()
         .filter(duplicate=duplicate, undone_at__isnull=True)
@@ -300,9 +314,14 @@ def request_unmerge(
     duplicate.status = merge.previous_status
     duplicate.duplicate_of = None
     duplicate.closed_at = merge.previous_closed_at
-    duplicate.updated_at = now
-    duplicate.save(update_fields=["status", "duplicate_of", "closed_at", "updated_at"])
-    Request.private_objects.filter(pk=into.pk).update(updated_at=now)
+    fields = ["status", "duplicate_of", "closed_at"]
+    if "previous_acknowledged_at" in moved:
+        # A request nobody had looked at before the merge is unacknowledged again.
+        acknowledged = moved["previous_acknowledged_at"]
+        duplicate.acknowledged_at = parse_datetime(acknowledged) if acknowledged else None
+        fields.append("acknowledged_at")
+    duplicate.save(update_fields=fields)
+    _touch(duplicate, into, now)
     for request in (duplicate, into):
         supporter_recount(request.pk)
         follower_recount(request.pk)

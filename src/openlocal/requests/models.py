@@ -259,6 +259,11 @@ class Request(TimeStampedModel):
             models.Index(fields=["category", "status"]),
             models.Index(fields=["latitude", "longitude"]),
             models.Index(fields=["updated_at"]),
+            # "Already reported?": open requests of a category near a point, by age.
+            models.Index(
+                fields=["cell", "category", "status", "created_at"],
+                name="request_duplicate_lookup",
+            ),
         ]
 
     def __str__(self) -> str:

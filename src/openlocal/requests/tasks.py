@@ -1,61 +1,42 @@
-"""Background work for requests, run by ``openlocal worker``."""
+"""Background work for requests, run by ``openlocal worker``.
+
+Updates on a request reach its reporter as they reach every follower: the reporter follows
+their own request, and the delivery dispatcher (``openlocal.subscriptions.delivery``) emails
+them.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django_tasks import task
 
-from openlocal.requests.models import Request, Update
-
-
-def _send(to: str, subject: str, template: str, context: dict) -> None:
-    context = {**context, "site_name": settings.SITE_NAME, "base_url": settings.BASE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
+from openlocal.requests.models import Request
 
 
 @task()
 def send_report_confirmation(request_id: int) -> None:
-    """Tell the reporter their request is recorded, with its public link."""
+    """Tell the reporter their request is recorded, with its public link.
+
+    The email carries the stop link of the reporter's follow of their request, and the link
+    to their preference centre, like every email about what a person follows.
+    """
+    from openlocal.subscriptions import links
+    from openlocal.subscriptions.emails import build_email
+    from openlocal.subscriptions.models import Subscription
+
     request = Request.private_objects.select_related("reporter", "body", "category").get(
         pk=request_id
     )
     if request.reporter is None:
         return
-    _send(
-        request.reporter.email,
-        f"Your report #{request.pk}: {request.title}",
-        "report_confirmation",
-        {"request": request, "url": settings.BASE_URL + request.get_absolute_url()},
-    )
-
-
-@task()
-def send_reporter_update(update_id: int) -> None:
-    """Tell the reporter about a public update on their request."""
-    update = (
-        Update.public_objects.select_related("request__reporter", "request__body")
-        .filter(pk=update_id)
-        .first()
-    )
-    if update is None or update.request.reporter is None:
-        return
-    request = update.request
-    reporter = update.request.reporter
-    _send(
-        reporter.email,
-        f"Update on your report #{request.pk}: {request.title}",
-        "reporter_update",
-        {
-            "request": request,
-            "update": update,
-            "url": settings.BASE_URL + request.get_absolute_url(),
-        },
-    )
+    follow = Subscription.objects.filter(
+        person=request.reporter, target_key=f"request:{request.pk}"
+    ).first()
+    build_email(
+        to=request.reporter.email,
+        subject=f"Your report #{request.pk}: {request.title}",
+        template="report_confirmation",
+        context={"request": request, "url": settings.BASE_URL + request.get_absolute_url()},
+        person_id=request.reporter.pk,
+        stop_url=links.stop_url(follow.pk) if follow is not None and follow.active else None,
+    ).send()

@@ -175,6 +175,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL") or "OpenLocal <no-reply@openlocal.localhost>"
+# A mail server that stops answering must not hold a worker for ever: its batch is retried.
+EMAIL_TIMEOUT = 30
 
 # Map tiles: any XYZ tile server. The map is an enhancement; pages work without it.
 MAP_TILE_URL = env("MAP_TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -240,11 +242,43 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")
 #: Seconds to wait for a webhook receiver to answer.
 WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT") or 10)
 
+
+def env_seconds(name: str, default: tuple[int, ...]) -> tuple[float, ...]:
+    """A comma-separated list of seconds, e.g. ``5,300,1800``."""
+    value = env(name)
+    if not value:
+        return tuple(float(s) for s in default)
+    return tuple(float(part) for part in value.split(",") if part.strip())
+
+
+#: A worker holds the deliveries it claimed this long; after it, another worker may retry
+#: them (the first one crashed). Longer than the slowest batch.
+DELIVERY_LEASE_SECONDS = float(env("DELIVERY_LEASE_SECONDS") or 300)
+#: Waits before each retry of a webhook that failed (non-2xx or timeout): 8 attempts over
+#: about 27 hours. After the last, the delivery fails and the endpoint is disabled.
+WEBHOOK_RETRY_SCHEDULE = env_seconds(
+    "WEBHOOK_RETRY_SCHEDULE", (5, 300, 1800, 7200, 18000, 36000, 36000)
+)
+#: An endpoint is disabled after this many failed deliveries in a row.
+WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES") or 50)
+#: Webhooks one worker sends at the same time, so one slow receiver does not hold the rest.
+WEBHOOK_CONCURRENCY = int(env("WEBHOOK_CONCURRENCY") or 8)
+#: Waits before each retry of an email the mail server did not take (down, or a temporary
+#: refusal): 6 attempts over about 9 hours.
+EMAIL_RETRY_SCHEDULE = env_seconds("EMAIL_RETRY_SCHEDULE", (60, 300, 1800, 7200, 21600))
+
+# Behind a reverse proxy every visitor seems to come from the proxy's address, so rate
+# limits would be shared by everyone: name the header the proxy sets to the visitor's single
+# address, as a WSGI key (e.g. ``HTTP_X_REAL_IP``).
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY") or None
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
+    # httpx logs every webhook request at INFO; the delivery log records them instead.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "openlocal.web.views.errors.csrf_failure"

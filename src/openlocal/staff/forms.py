@@ -235,3 +235,33 @@ class UpdateRedactForm(forms.Form):
         if text.strip() == self.original.strip():
             raise forms.ValidationError("Change the text to redact it")
         return text
+
+
+class MergeForm(forms.Form):
+    """Which request this one duplicates, and an optional public message for its timeline."""
+
+    into = forms.CharField(
+        label="Number of the request it duplicates",
+        max_length=20,
+        error_messages={
+            "required": "Enter the number of the request this one duplicates",
+            "max_length": "Enter a request number, like 1234",
+        },
+    )
+    message = forms.CharField(
+        label="Public message (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "The message must be 5,000 characters or fewer"},
+    )
+
+    def clean_into(self) -> int:
+        text = str(self.cleaned_data["into"]).strip().lstrip("#").strip()
+        if not text.isdigit() or len(text) > 18 or int(text) < 1:
+            raise forms.ValidationError("Enter a request number, like 1234")
+        return int(text)
+
+
+class UnmergeForm(forms.Form):
+    """No fields: the button is the whole form."""

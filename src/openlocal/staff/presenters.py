@@ -31,6 +31,8 @@ ACTION_ROLES: dict[str, Role] = {
     "photo_hide": Role.MANAGER,
     "update_redact": Role.MANAGER,
     "audit": Role.MANAGER,
+    "merge": Role.INSPECTOR,
+    "unmerge": Role.INSPECTOR,
 }
 
 _TAG_CLASSES: dict[str, str] = {
@@ -146,7 +148,7 @@ def timeline_entry(update: Update) -> TimelineEntry:
     elif kind == UpdateKind.MODERATED:
         heading = "Moderated"
     elif kind == UpdateKind.MERGED:
-        heading = "Merged"
+        heading = merge_heading(data)
     else:
         heading = update.get_kind_display()
     internal = not update.public
@@ -168,6 +170,90 @@ def timeline_entry(update: Update) -> TimelineEntry:
         hidden=update.hidden,
         redactable=bool(update.text) and kind != UpdateKind.MODERATED,
     )
+
+
+def merge_heading(data: Mapping[str, Any]) -> str:
+    """The heading of a merge entry, from either side, and of a merge undone."""
+    if data.get("undone_into"):
+        return f"Merge undone: no longer a duplicate of request {data['undone_into']}"
+    if data.get("undone_from"):
+        return f"Merge undone: request {data['undone_from']} separated from this one"
+    if data.get("into"):
+        return f"Merged into request {data['into']} as a duplicate"
+    if data.get("from"):
+        return f"Request {data['from']} merged into this one"
+    return "Merged"
+
+
+@dataclass(frozen=True)
+class MergeSuggestion:
+    """A request this one may duplicate, as the workspace lists it."""
+
+    pk: int
+    title: str
+    status: dict[str, str]
+    where: str
+    reported: str
+    supporters: str
+
+
+def merge_suggestion(
+    *,
+    pk: int,
+    title: str,
+    status: str,
+    distance_m: float,
+    same_asset: bool,
+    created_at: datetime,
+    supporter_count: int,
+    now: datetime,
+) -> MergeSuggestion:
+    age = age_text(created_at, now)
+    if same_asset:
+        where = "Same asset"
+    elif distance_m < 10:
+        where = "Less than 10 m away"
+    else:
+        where = f"About {round(distance_m / 10) * 10:.0f} m away"
+    return MergeSuggestion(
+        pk=pk,
+        title=title,
+        status=status_tag(status),
+        where=where,
+        reported="Reported today" if age == "Less than a day" else f"Reported {age} ago",
+        supporters=count_text(supporter_count, "supporter"),
+    )
+
+
+def count_text(count: int, singular: str) -> str:
+    """``count_text(1, "follower")`` → "1 follower"; ``count_text(3, …)`` → "3 followers"."""
+    return f"{count:,} {singular}" if count == 1 else f"{count:,} {singular}s"
+
+
+def merge_moves(
+    *,
+    followers: int,
+    followers_shared: int,
+    supporters: int,
+    supporters_shared: int,
+    reporter_supports: bool,
+    original: int,
+) -> list[str]:
+    """What a merge will move, as sentences for the confirmation page."""
+    lines = [
+        f"{count_text(followers, 'follower')} will move to request {original} and be told once "
+        "where their request went.",
+        f"{count_text(supporters, 'supporter')} will move to request {original}.",
+    ]
+    if followers_shared or supporters_shared:
+        lines.append(
+            f"{count_text(followers_shared, 'follower')} and "
+            f"{count_text(supporters_shared, 'supporter')} already follow or support request "
+            f"{original}; they are counted once."
+        )
+    if reporter_supports:
+        lines.append(f"The reporter becomes a supporter of request {original}.")
+    return lines
 
 
 _AUDIT_ACTIONS = {

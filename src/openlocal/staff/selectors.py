@@ -7,6 +7,7 @@ exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -21,10 +22,13 @@ from openlocal.requests.models import (
     Photo,
     Request,
     RequestQuerySet,
+    Supporter,
     Update,
 )
+from openlocal.requests.selectors import Candidate, duplicate_candidates
 from openlocal.staff.forms import QueueFilterForm
 from openlocal.staff.presenters import STATUS_ORDER
+from openlocal.subscriptions.models import Channel, Subscription
 
 
 def staff_requests(user: Any, bodies: list[Body] | None = None) -> RequestQuerySet:
@@ -139,3 +143,89 @@ def request_audit(
             target_type=Update._meta.label_lower, target_id__in=[str(i) for i in update_ids]
         )
     return AuditEntry.objects.filter(targets).select_related("actor")
+
+
+# Merging --------------------------------------------------------------------------------
+
+#: How many possible originals the workspace suggests for a merge.
+MERGE_SUGGESTIONS = 5
+
+
+def merge_suggestions(request: Request) -> list[Candidate]:
+    """Open public requests that may be the one ``request`` duplicates, best first.
+
+    The same look-up as "already reported?" in the report journey, from the request's own
+    category, place, asset and words, without the request itself or its own duplicates.
+    """
+    candidates = duplicate_candidates(
+        category=request.category,
+        latitude=request.latitude,
+        longitude=request.longitude,
+        asset=request.asset,
+        text=f"{request.title} {request.description}",
+        limit=MERGE_SUGGESTIONS + 1,
+    )
+    return [
+        c
+        for c in candidates
+        if c.request.pk != request.pk and c.request.duplicate_of_id != request.pk
+    ][:MERGE_SUGGESTIONS]
+
+
+def merge_target(number: int) -> Request | None:
+    """The request to merge into: any public request, whichever body handles it."""
+    return Request.public_objects.get_queryset().with_related().filter(pk=number).first()
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What a merge of ``duplicate`` into ``original`` would move, in counts (never who)."""
+
+    #: Followers of the duplicate (confirmed, not stopped) who will follow the original.
+    followers: int
+    #: Followers of the duplicate who already follow the original: they stay counted once.
+    followers_shared: int
+    supporters: int
+    supporters_shared: int
+    #: The duplicate's reporter has the problem too: they become a supporter of the original.
+    reporter_supports: bool
+
+
+def _active_followers(request_id: int) -> Any:
+    return Subscription.objects.filter(
+        target_key=f"request:{request_id}", confirmed_at__isnull=False
+    ).exclude(channel=Channel.OFF)
+
+
+def merge_preview(duplicate: Request, original: Request) -> MergePreview:
+    """Counts for the confirmation page, in a fixed number of queries."""
+    following = Subscription.objects.filter(target_key=f"request:{original.pk}")
+    followers = _active_followers(duplicate.pk)
+    shared_followers = Q(
+        person_id__in=following.filter(person__isnull=False).values("person_id")
+    ) | Q(endpoint_id__in=following.filter(endpoint__isnull=False).values("endpoint_id"))
+    supporting = Supporter.objects.filter(request=original)
+    supporters = Supporter.objects.filter(request=duplicate)
+    shared_supporters = Q(
+        person_id__in=supporting.filter(person__isnull=False).values("person_id")
+    ) | (
+        ~Q(session_hash="")
+        & Q(session_hash__in=supporting.exclude(session_hash="").values("session_hash"))
+    )
+    if original.reporter_id is not None:
+        shared_supporters |= Q(person_id=original.reporter_id)
+    followers_shared = followers.filter(shared_followers).count()
+    supporters_shared = supporters.filter(shared_supporters).count()
+    reporter_supports = (
+        duplicate.reporter_id is not None
+        and duplicate.reporter_id != original.reporter_id
+        and not supporting.filter(person_id=duplicate.reporter_id).exists()
+        and not supporters.filter(person_id=duplicate.reporter_id).exists()
+    )
+    return MergePreview(
+        followers=followers.count() - followers_shared,
+        followers_shared=followers_shared,
+        supporters=supporters.count() - supporters_shared,
+        supporters_shared=supporters_shared,
+        reporter_supports=reporter_supports,
+    )

@@ -19,6 +19,8 @@ urlpatterns = [
     path("requests/<int:pk>/hide", workspace.HideAction.as_view(), name="request_hide"),
     path("requests/<int:pk>/unhide", workspace.UnhideAction.as_view(), name="request_unhide"),
     path("requests/<int:pk>/redact", workspace.RedactAction.as_view(), name="request_redact"),
+    path("requests/<int:pk>/merge", workspace.MergeView.as_view(), name="request_merge"),
+    path("requests/<int:pk>/unmerge", workspace.UnmergeAction.as_view(), name="request_unmerge"),
     path(
         "requests/<int:pk>/photos/<int:photo_pk>/hide",
         workspace.PhotoHideAction.as_view(),

@@ -245,12 +245,17 @@ def matching_subscriptions(event: Event) -> list[Match]:
     broad_keys = target_keys(request, request.areas.values_list("pk", flat=True))
     spatial = spatial_subscription_ids(request.latitude, request.longitude)
     broad = Q(target_key__in=broad_keys) | Q(pk__in=spatial)
-    if event.kind != EventKind.CREATED:
+    if event.kind == EventKind.CREATED:
+        # The reporter already has the report confirmation: no "new request" email too.
+        wanted = broad
+        if request.reporter_id is not None:
+            wanted &= ~Q(person_id=request.reporter_id)
+    else:
         # Email followers of broad targets hear only of new requests; webhooks hear all.
-        broad &= Q(endpoint__isnull=False)
+        wanted = Q(target_key=f"request:{request.pk}") | (broad & Q(endpoint__isnull=False))
     rows = (
         Subscription.objects.filter(_active())
-        .filter(Q(target_key=f"request:{request.pk}") | broad)
+        .filter(wanted)
         .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
     )
     best: dict[tuple[str, int], Match] = {}
@@ -280,12 +285,15 @@ def _delivery_channel(endpoint_id: int | None, channel: str) -> str:
 
 
 def _write_deliveries(event: Event, subscriptions: Sequence[Subscription], now: datetime) -> int:
-    matches = [
-        Match(s.pk, s.person_id, s.endpoint_id, s.kind, s.channel)
-        for s in subscriptions
-        if s.active
-    ]
-    return _create_deliveries(event, matches, now)
+    if not subscriptions:
+        return 0
+    # Read back from the database: a subscription is live only if its endpoint is too.
+    rows = (
+        Subscription.objects.filter(_active(), pk__in=[s.pk for s in subscriptions])
+        .order_by("pk")
+        .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
+    )
+    return _create_deliveries(event, [Match(*row) for row in rows], now)
 
 
 def _create_deliveries(event: Event, matches: Sequence[Match], now: datetime) -> int:
@@ -307,8 +315,21 @@ def _create_deliveries(event: Event, matches: Sequence[Match], now: datetime) ->
 
 @transaction.atomic
 def fan_out(event: Event, *, now: datetime | None = None) -> int:
-    """Write the event's deliveries and mark it fanned out. Returns how many were written."""
+    """Write the event's deliveries and mark it fanned out. Returns how many were written.
+
+    An event already fanned out is left alone: its followers were those of the moment it
+    happened, and someone who follows later is not told of it.
+    """
     now = now or timezone.now()
+    done = (
+        Event.objects.select_for_update()
+        .filter(pk=event.pk)
+        .values_list("fanned_out_at", flat=True)
+        .first()
+    )
+    if done is not None:
+        event.fanned_out_at = done
+        return 0
     if event.request_id is not None and event.request is not None and event.request.hidden:
         count = 0  # hidden by moderation: followers hear nothing more of it
     else:

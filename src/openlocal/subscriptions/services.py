@@ -227,9 +227,17 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+#: As long as ``WebhookEndpoint.url`` can hold.
+WEBHOOK_URL_MAX_LENGTH = 500
+
+
 def validate_webhook_url(url: str) -> str:
     """Check a webhook URL: http(s), a host, and (unless allowed) no private address."""
     url = url.strip()
+    if len(url) > WEBHOOK_URL_MAX_LENGTH:
+        raise ValidationError(
+            {"url": [f"The address is too long: use at most {WEBHOOK_URL_MAX_LENGTH} characters."]}
+        )
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:

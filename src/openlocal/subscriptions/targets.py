@@ -102,12 +102,22 @@ class Target:
             raise ValidationError(
                 {"polygon": [f"The drawn area is not a polygon we can use: {exc}"]}
             ) from exc
+        if geometry.geom_type not in {"Polygon", "MultiPolygon"} or geometry.area <= 0:
+            # Repairing a shape with no area (all points on a line) leaves a line or a point.
+            raise ValidationError(
+                {
+                    "polygon": [
+                        "The drawn area is not a polygon we can use: it has no area. Draw at "
+                        "least three points that are not in a line."
+                    ]
+                }
+            )
         minx, miny, maxx, maxy = geometry.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise ValidationError(
                 {"polygon": ["The drawn area must use longitude, latitude coordinates (WGS 84)."]}
             )
-        if shapely.get_num_coordinates(geometry) > MAX_POLYGON_VERTICES:
+        if _vertex_count(geometry) > MAX_POLYGON_VERTICES:
             raise ValidationError(
                 {"polygon": [f"Draw the area with at most {MAX_POLYGON_VERTICES} points."]}
             )
@@ -217,6 +227,12 @@ def circle(latitude: float, longitude: float, radius_m: float) -> BaseGeometry:
         for i in range(CIRCLE_SIDES)
     ]
     return shapely.Polygon(points)
+
+
+def _vertex_count(geometry: BaseGeometry) -> int:
+    """The points drawn: each ring's closing point repeats its first, so it is not counted."""
+    rings = sum(len(shapely.get_rings(part)) for part in shapely.get_parts(geometry))
+    return int(shapely.get_num_coordinates(geometry)) - rings
 
 
 def _area_km2(geometry: BaseGeometry) -> float:

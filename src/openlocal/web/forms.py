@@ -298,3 +298,55 @@ class ReportAboutYouForm(forms.Form):
         if cleaned.get("show_name") == NAME_PUBLIC and not cleaned.get("name"):
             self.add_error("name", "Enter your name, or choose to stay anonymous")
         return cleaned
+
+
+ANSWER_ME_TOO = "me-too"
+ANSWER_DIFFERENT = "different"
+
+
+class ReportDuplicateForm(forms.Form):
+    """The answer to "already reported?": one of the requests offered, or a different problem."""
+
+    answer = forms.ChoiceField(
+        choices=[
+            (ANSWER_ME_TOO, "This is my problem"),
+            (ANSWER_DIFFERENT, "Mine is a different problem"),
+        ],
+        error_messages={
+            "required": "Choose the report of your problem, or say yours is a different one",
+            "invalid_choice": "Choose the report of your problem, or say yours is a different one",
+        },
+    )
+    request = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        error_messages={
+            "invalid_choice": (
+                "That report is no longer open. Choose another, or say yours is a different problem"
+            ),
+        },
+    )
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Your email address must be 254 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, request_ids: Sequence[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "request").choices = [(str(pk), str(pk)) for pk in request_ids]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("answer") == ANSWER_ME_TOO
+            and not cleaned.get("request")
+            and "request" not in self.errors
+        ):
+            self.add_error(
+                "request", "Choose the report of your problem, or say yours is a different one"
+            )
+        return cleaned

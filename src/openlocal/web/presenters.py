@@ -227,15 +227,106 @@ def timeline_entry(
     elif kind == UpdateKind.MODERATED:
         heading = "Moderated"
     elif kind == UpdateKind.MERGED:
-        heading = "Merged"
-        other = data.get("into") or data.get("duplicate_of")
-        if other:
-            lines.append(f"Merged into request #{other}")
-        elif data.get("from"):
-            lines.append(f"Request #{data['from']} was merged into this one")
+        heading, line = merge_words(data)
+        if line:
+            lines.append(line)
     else:
         heading = str(kind).replace("_", " ").capitalize()
     return TimelineEntry(heading, tuple(lines), text, author, created_at, tag)
+
+
+def merge_words(data: Mapping[str, Any]) -> tuple[str, str]:
+    """The heading and line of a merge entry: a merge, or a merge undone, seen from either side."""
+    if data.get("undone_into"):
+        return "Merge undone", f"No longer a duplicate of request #{data['undone_into']}"
+    if data.get("undone_from"):
+        return "Merge undone", f"Request #{data['undone_from']} was separated from this one"
+    other = data.get("into") or data.get("duplicate_of")
+    if other:
+        return "Merged", f"Merged into request #{other}"
+    if data.get("from"):
+        return "Merged", f"Request #{data['from']} was merged into this one"
+    return "Merged", ""
+
+
+def followers_line(count: int) -> str:
+    """How many get updates about a request, never who: "3 followers get updates"."""
+    if count == 0:
+        return "Nobody follows this request yet"
+    if count == 1:
+        return "1 follower gets updates"
+    return f"{count:,} followers get updates"
+
+
+def nearness_text(distance_m: float, *, same_asset: bool = False, asset_kind: str = "") -> str:
+    """Where a possible duplicate is: "on the same streetlight", "about 20 m away"."""
+    if same_asset:
+        return f"on the same {asset_kind.lower() or 'asset'}"
+    if distance_m < 10:
+        return "less than 10 m away"
+    return f"about {distance_text(distance_m)} away"
+
+
+def follow_outcome(*, needs_confirmation: bool, created: bool) -> str:
+    """What following by email did, for the message after a "me too" or a follow form."""
+    if needs_confirmation:
+        return (
+            "We have sent you an email. Follow the link in it to confirm you want updates "
+            "about this request."
+        )
+    if created:
+        return "You will get an email when this request changes."
+    return "You already get updates about this request."
+
+
+def me_too_instead(pk: int, *, added: bool) -> str:
+    """The message after saying "me too" from the report journey instead of reporting."""
+    if added:
+        return (
+            f"Thank you. You said request #{pk} is your problem too, so no new report was "
+            "needed: it now counts you among the people affected."
+        )
+    return f"You had already said request #{pk} is your problem too, so no new report was needed."
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """An open request offered as "already reported?", in words."""
+
+    id: int
+    title: str
+    url: str
+    status_tag: dict[str, str]
+    category: str
+    where: str
+    reported: str
+    supporters: str
+
+
+def duplicate_candidate(
+    *,
+    pk: int,
+    title: str,
+    url: str,
+    status: str,
+    category: str,
+    created_at: datetime,
+    supporter_count: int,
+    distance_m: float,
+    same_asset: bool,
+    asset_kind: str,
+    now: datetime,
+) -> DuplicateCandidate:
+    return DuplicateCandidate(
+        id=pk,
+        title=title,
+        url=url,
+        status_tag=status_tag(status),
+        category=category,
+        where=nearness_text(distance_m, same_asset=same_asset, asset_kind=asset_kind),
+        reported=f"Reported {time_ago(created_at, now)}",
+        supporters=supporters_line(supporter_count),
+    )
 
 
 def page_numbers(current: int, total: int, around: int = 2) -> list[int | None]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", report.report_location, name="report"),
     path("category", report.report_category, name="report-category"),
     path("asset", report.report_asset, name="report-asset"),
+    path("already-reported", report.report_duplicates, name="report-duplicates"),
     path("details", report.report_details, name="report-details"),
     path("about-you", report.report_about_you, name="report-about-you"),
     path("check", report.report_check, name="report-check"),

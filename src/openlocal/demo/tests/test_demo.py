@@ -40,10 +40,22 @@ from openlocal.requests.models import (
     Photo,
     QuestionDatatype,
     Request,
+    RequestMerge,
     RoutingRule,
     Status,
+    Supporter,
     Update,
     UpdateKind,
+)
+from openlocal.subscriptions.events import fan_out_pending, spatial_subscription_ids
+from openlocal.subscriptions.models import (
+    Channel,
+    Delivery,
+    Event,
+    Subscription,
+    SubscriptionSource,
+    TargetKind,
+    WebhookEndpoint,
 )
 
 
@@ -304,6 +316,7 @@ def fingerprint_data() -> list[object]:
                 json.dumps(answers, sort_keys=True),
                 request.reporter_name,
                 request.supporter_count,
+                request.follower_count,
                 request.hidden,
                 request.photos.count(),
                 # Which entries, not their order: when the dates move, a merge can fall on
@@ -319,6 +332,14 @@ def fingerprint_data() -> list[object]:
                 ),
             ]
         )
+    data.append(
+        sorted(
+            Subscription.objects.exclude(kind=TargetKind.REQUEST).values_list(
+                "kind", "label", "channel", "person__email", "endpoint__url"
+            ),
+            key=str,
+        )
+    )
     return data
 
 
@@ -327,6 +348,8 @@ def fingerprint() -> str:
 
 
 def empty_the_database() -> None:
+    WebhookEndpoint.objects.all().delete()
+    Subscription.objects.all().delete()
     Request.private_objects.all().delete()
     Person.objects.all().delete()
     Asset.objects.all().delete()
@@ -370,3 +393,89 @@ def test_the_plan_does_not_depend_on_python_hash_randomisation() -> None:
         )
         outputs.add(result.stdout.strip())
     assert len(outputs) == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_the_worker_nothing_to_send(demo: Demo) -> None:
+    """The demo's changes are not news: `make run`'s worker must not email its residents."""
+    assert Event.objects.count() >= Request.private_objects.count()
+    assert not Event.objects.filter(fanned_out_at__isnull=True).exists()
+    assert not Delivery.objects.exists()
+    assert fan_out_pending() == 0
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_residents_follow_requests_places_and_more(demo: Demo) -> None:
+    kinds = set(Subscription.objects.values_list("kind", flat=True))
+    assert kinds == set(TargetKind.values)
+    # Every reporter follows their own request (a duplicate's, merged, follows the original).
+    reported = set(
+        Request.private_objects.filter(reporter__isnull=False)
+        .exclude(status=Status.DUPLICATE)
+        .values_list("reporter_id", "pk")
+    )
+    following = set(
+        Subscription.objects.filter(kind=TargetKind.REQUEST).values_list("person_id", "request_id")
+    )
+    assert reported and reported <= following
+    followers = Subscription.objects.filter(kind=TargetKind.REQUEST).exclude(
+        source=SubscriptionSource.REPORTER
+    )
+    assert followers.count() >= 100
+    channels = set(followers.values_list("channel", flat=True))
+    assert {Channel.IMMEDIATE, Channel.DIGEST, Channel.OFF} <= channels
+    assert followers.filter(confirmed_at__isnull=True).exists(), "nobody waits to confirm"
+    assert Request.private_objects.filter(follower_count__gte=3).count() >= 10
+    for request in Request.private_objects.filter(follower_count__gt=0)[:50]:
+        active = Subscription.objects.filter(
+            target_key=f"request:{request.pk}", confirmed_at__isnull=False
+        ).exclude(channel=Channel.OFF)
+        assert request.follower_count == active.count(), request.title
+    emails = Person.objects.filter(subscriptions__isnull=False).values_list("email", flat=True)
+    assert all(e.endswith(("@example.org", "@example.com")) for e in emails)
+
+
+@pytest.mark.django_db
+def test_merged_duplicates_took_their_followers_and_reporter_to_the_original(demo: Demo) -> None:
+    merges = RequestMerge.objects.select_related("duplicate", "original")
+    assert merges.count() == Request.private_objects.filter(status=Status.DUPLICATE).count()
+    moved = 0
+    for merge in merges:
+        duplicate, original = merge.duplicate, merge.original
+        assert duplicate.duplicate_of_id == original.pk and merge.undone_at is None
+        assert not Subscription.objects.filter(target_key=f"request:{duplicate.pk}").exists()
+        assert duplicate.follower_count == 0
+        if duplicate.reporter_id and duplicate.reporter_id != original.reporter_id:
+            assert Supporter.objects.filter(
+                request=original, person_id=duplicate.reporter_id
+            ).exists()
+            assert Subscription.objects.filter(
+                person_id=duplicate.reporter_id, target_key=f"request:{original.pk}"
+            ).exists()
+        moved += len(merge.moved["subscriptions"])
+    assert moved >= 10
+
+
+@pytest.mark.django_db
+def test_a_confirmed_webhook_endpoint_follows_the_county(demo: Demo) -> None:
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.active
+    assert endpoint.url == generate.WEBHOOK_URL and endpoint.url.startswith("https://example.org/")
+    assert endpoint.owner.email == generate.WEBHOOK_OWNER_EMAIL
+    assert endpoint.secret.startswith("whsec_")
+    county = Body.objects.get(kind=BodyKind.COUNTY)
+    assert Subscription.objects.filter(
+        endpoint=endpoint, target_key=f"body:{county.pk}", confirmed_at__isnull=False
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_the_drawn_area_and_the_circle_cover_requests(demo: Demo) -> None:
+    spatial = Subscription.objects.filter(kind__in=[TargetKind.POLYGON, TargetKind.POINT])
+    assert spatial.count() == 2
+    covered: dict[int, int] = dict.fromkeys(spatial.values_list("pk", flat=True), 0)
+    for lat, lon in Request.public_objects.values_list("latitude", "longitude"):
+        for pk in spatial_subscription_ids(lat, lon):
+            covered[pk] += 1
+    assert all(n >= 1 for n in covered.values()), covered

@@ -20,6 +20,7 @@ from openlocal.requests.services import (
     request_status_change,
     request_support,
 )
+from openlocal.subscriptions.delivery import run_batch
 
 
 def make(place, **kwargs):
@@ -90,6 +91,8 @@ def test_reporter_gets_a_confirmation_email_with_the_public_link(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         request = make(place, reporter_email="Resident@Example.org", reporter_name="Rita")
+    # The confirmation is the only email about a new report, to its reporter.
+    run_batch()
     assert request.reporter.email == "resident@example.org"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -97,6 +100,7 @@ def test_reporter_gets_a_confirmation_email_with_the_public_link(
     assert message.to == ["resident@example.org"]
     assert f"/requests/{request.pk}" in message.body
     assert message.alternatives and "text/html" in message.alternatives[0][1]
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http://")
 
 
 def test_status_change_needs_a_role_and_records_the_timeline(
@@ -117,7 +121,18 @@ def test_status_change_needs_a_role_and_records_the_timeline(
     assert request.closed_at is not None and request.acknowledged_at is not None
     assert (update.old_status, update.new_status, update.public) == ("new", "fixed", True)
     assert update.author_name == "Ivy Inspector, Testshire County Council"
-    assert len(mail.outbox) == 1 and "Filled today." in mail.outbox[0].body
+    # The reporter follows their request: the dispatcher tells them, not the service itself.
+    assert mail.outbox == []
+    run_batch()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert isinstance(message, mail.EmailMultiAlternatives)
+    assert message.to == ["resident@example.org"]
+    assert message.subject == f"Fixed: your report #{request.pk}, Deep pothole outside the school"
+    assert "Filled today." in message.body
+    html, content_type = message.alternatives[0]
+    assert content_type == "text/html" and "Filled today." in str(html)
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     request_status_change(
         request=request,
         actor=place.county_inspector,

@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from openlocal.core.models import AuditEntry
 from openlocal.places.models import Role
+from openlocal.requests.merging import request_merge
 from openlocal.requests.models import Photo, Request, Update, UpdateKind
-from openlocal.requests.services import request_hide, request_status_change
+from openlocal.requests.services import request_create, request_hide, request_status_change
 from openlocal.staff.tests.conftest import png
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,34 @@ def _action(name: str) -> Callable[[Request, Photo, Update], str]:
 def _hide_first(request: Request, place: Any) -> None:
     root = get_user_model().objects.create_superuser("root@example.org", "root@example.org", "pw")
     request_hide(request=request, actor=root, reason="setup")
+
+
+def _original(request: Request, place: Any) -> Request:
+    """Another report of the same pothole, made just before ``request``."""
+    return request_create(
+        category=place.pothole,
+        latitude=request.latitude,
+        longitude=request.longitude,
+        title="The same pothole, reported first",
+        description="Deep hole.",
+        answers={"depth": "deep"},
+        notify=False,
+    )
+
+
+def _make_original(request: Request, place: Any) -> None:
+    _original(request, place)
+
+
+def _merge_first(request: Request, place: Any) -> None:
+    request_merge(
+        duplicate=request, into=_original(request, place), actor=None, check_permission=False
+    )
+
+
+def _into_original(place: Any) -> dict[str, Any]:
+    original = Request.private_objects.get(title="The same pothole, reported first")
+    return {"into": str(original.pk)}
 
 
 ENDPOINTS = [
@@ -80,6 +109,19 @@ ENDPOINTS = [
         _action("redact"),
         lambda place: {"title": "Hole", "description": "[removed]", "reason": "Name"},
     ),
+    Endpoint(
+        "merge_check",
+        "get",
+        Role.INSPECTOR,
+        lambda r, p, u: (
+            reverse("staff:request_merge", args=[r.pk]) + "?into=" + _into_original(None)["into"]
+        ),
+        setup=_make_original,
+    ),
+    Endpoint(
+        "merge", "post", Role.INSPECTOR, _action("merge"), _into_original, setup=_make_original
+    ),
+    Endpoint("unmerge", "post", Role.INSPECTOR, _action("unmerge"), setup=_merge_first),
     Endpoint(
         "photo_hide",
         "post",
@@ -125,6 +167,8 @@ def snapshot(request: Request) -> tuple[Any, ...]:
                 "description",
                 "acknowledged_at",
                 "updated_at",
+                "duplicate_of_id",
+                "supporter_count",
             )
         ),
         tuple(Update.private_objects.order_by("id").values_list("id", "text", "hidden")),

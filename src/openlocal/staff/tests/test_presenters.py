@@ -39,7 +39,7 @@ def test_smallest_area() -> None:
 def test_allowed_actions() -> None:
     assert presenters.allowed_actions(None) == set()
     assert presenters.allowed_actions(Role.VIEWER) == set()
-    assert presenters.allowed_actions(Role.INSPECTOR) == {"status", "note"}
+    assert presenters.allowed_actions(Role.INSPECTOR) == {"status", "note", "merge", "unmerge"}
     manager = presenters.allowed_actions(Role.MANAGER)
     assert {"category", "reassign", "hide", "redact", "photo_hide", "audit"} <= manager
     assert presenters.allowed_actions(Role.ADMINISTRATOR) == manager

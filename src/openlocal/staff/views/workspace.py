@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from openlocal.core.geo import InvalidLocation
@@ -24,18 +26,21 @@ from openlocal.places.models import Body
 from openlocal.places.permissions import require_role, role_in
 from openlocal.places.selectors import NotCovered, routes_at
 from openlocal.requests import services
+from openlocal.requests.merging import request_merge, request_unmerge
 from openlocal.requests.models import Category, Photo, Request, Status, Update
 from openlocal.staff import selectors
 from openlocal.staff.forms import (
     SETTABLE_STATUSES,
     CategoryForm,
     HideForm,
+    MergeForm,
     NoteForm,
     PhotoHideForm,
     ReassignForm,
     RedactForm,
     StatusForm,
     UnhideForm,
+    UnmergeForm,
     UpdateRedactForm,
 )
 from openlocal.staff.presenters import (
@@ -44,7 +49,10 @@ from openlocal.staff.presenters import (
     allowed_actions,
     answer_rows,
     audit_line,
+    count_text,
     error_summary,
+    merge_moves,
+    merge_suggestion,
     person_name,
     smallest_area,
     status_label,
@@ -71,7 +79,28 @@ def _default_forms(obj: Request, actions: set[str]) -> dict[str, forms.Form]:
         result["redact"] = RedactForm(
             initial={"title": obj.title, "description": obj.description}, auto_id="redact-%s"
         )
+    if "merge" in actions and obj.duplicate_of_id is None:
+        result["merge"] = MergeForm(auto_id="merge-%s")
+    if "unmerge" in actions and obj.duplicate_of_id is not None:
+        result["unmerge"] = UnmergeForm(auto_id="unmerge-%s")
     return result
+
+
+def _merge_suggestions(obj: Request) -> list[Any]:
+    now = timezone.now()
+    return [
+        merge_suggestion(
+            pk=c.request.pk,
+            title=c.request.title,
+            status=c.request.status,
+            distance_m=c.distance_m,
+            same_asset=c.same_asset,
+            created_at=c.request.created_at,
+            supporter_count=c.request.supporter_count,
+            now=now,
+        )
+        for c in selectors.merge_suggestions(obj)
+    ]
 
 
 def _category_items(obj: Request, form: forms.Form) -> list[dict[str, Any]]:
@@ -176,6 +205,10 @@ def render_workspace(
         ]
     if "category" in action_forms:
         context["category_items"] = _category_items(obj, action_forms["category"])
+    if "merge" in action_forms:
+        context["merge_suggestions"] = _merge_suggestions(obj)
+    if obj.duplicate_of_id is not None:
+        context["duplicate_of"] = selectors.merge_target(obj.duplicate_of_id)
     if "reassign" in action_forms:
         chosen = str(action_forms["reassign"]["body"].value() or "")
         context["body_items"] = [{"value": "", "text": "Choose a body"}] + [
@@ -381,3 +414,105 @@ class UpdateRedactAction(WorkspaceAction):
             reason=form.cleaned_data["reason"],
         )
         return "Timeline entry redacted. The original is kept in the audit log."
+
+
+class UnmergeAction(WorkspaceAction):
+    action = "unmerge"
+    form_class = UnmergeForm
+
+    def perform(self, request: HttpRequest, obj: Request, target: Any, form: forms.Form) -> str:
+        merge = request_unmerge(duplicate=obj, actor=request.user)
+        return (
+            f"Merge undone: request {obj.pk} is no longer a duplicate of request "
+            f"{merge.original_id}, and its followers and supporters are back."
+        )
+
+
+class MergeView(LoginRequiredMixin, View):
+    """Merge this request into another: choose the other, check what moves, confirm.
+
+    GET with ``?into=`` shows the confirmation (both requests, and how many followers and
+    supporters move); POST does the merge through ``request_merge``, which checks the role
+    and the rules again. Nothing changes until the confirmation is sent.
+    """
+
+    http_method_names = ["get", "head", "post"]
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = selectors.staff_request_or_404(request.user, pk)
+        require_role(request.user, obj.body, ACTION_ROLES["merge"])
+        if "into" not in request.GET:
+            return redirect(reverse("staff:request", args=[obj.pk]) + "#merge")
+        form = MergeForm(request.GET, auto_id="merge-%s")
+        into = self._into(form)
+        return self._render(request, obj, form, into, status=200 if into else 400)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = selectors.staff_request_or_404(request.user, pk)
+        require_role(request.user, obj.body, ACTION_ROLES["merge"])
+        form = MergeForm(request.POST, auto_id="merge-%s")
+        into = self._into(form)
+        if into is not None:
+            try:
+                merge = request_merge(
+                    duplicate=obj,
+                    into=into,
+                    actor=request.user,
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                moved = merge.moved or {}
+                followers = count_text(len(moved.get("subscriptions", [])), "follower")
+                supporters = count_text(len(moved.get("supporters", [])), "supporter")
+                messages.success(
+                    request,
+                    f"Request {obj.pk} is now a duplicate of request {into.pk}. "
+                    f"{followers} and {supporters} moved to it.",
+                )
+                return redirect("staff:request", pk=obj.pk)
+        obj = selectors.staff_request_or_404(request.user, pk)
+        into = selectors.merge_target(into.pk) if into is not None else None
+        return self._render(request, obj, form, into, status=400)
+
+    def _into(self, form: MergeForm) -> Request | None:
+        if not form.is_valid():
+            return None
+        into = selectors.merge_target(form.cleaned_data["into"])
+        if into is None:
+            form.add_error(
+                "into",
+                f"There is no public request {form.cleaned_data['into']}. Check the number.",
+            )
+        return into
+
+    def _render(
+        self,
+        request: HttpRequest,
+        obj: Request,
+        form: MergeForm,
+        into: Request | None,
+        *,
+        status: int,
+    ) -> HttpResponse:
+        # With an error, the number is asked again; the confirmation needs a good one.
+        confirming = into is not None and not form.errors
+        context: dict[str, Any] = {
+            "obj": obj,
+            "into": into if confirming else None,
+            "form": form,
+            "errors": error_summary(form if form.errors else None),
+            "suggestions": [] if confirming else _merge_suggestions(obj),
+        }
+        if into is not None and confirming:
+            preview = selectors.merge_preview(obj, into)
+            context["moves"] = merge_moves(
+                followers=preview.followers,
+                followers_shared=preview.followers_shared,
+                supporters=preview.supporters,
+                supporters_shared=preview.supporters_shared,
+                reporter_supports=preview.reporter_supports,
+                original=into.pk,
+            )
+        return staff_render(request, "staff/merge.html", context, status=status)

@@ -142,11 +142,11 @@ def test_duplicate_links_to_the_original_only_if_public(client, place) -> None:
     copy = _pothole(place, title="The second report")
     Request.private_objects.filter(pk=copy.pk).update(duplicate_of=original, status="duplicate")
     html = client.get(f"/requests/{copy.pk}").content.decode()
-    assert "This request duplicates another" in html
+    assert "This request is a duplicate of" in html
     assert f'href="/requests/{original.pk}"' in html
     Request.private_objects.filter(pk=original.pk).update(hidden=True)
     html = client.get(f"/requests/{copy.pk}").content.decode()
-    assert "This request duplicates another" not in html
+    assert "This request is a duplicate of" not in html
     assert "The first report" not in html
 
 

@@ -12,8 +12,11 @@ from django.views.decorators.http import require_GET
 
 from openlocal.assets.models import Asset
 from openlocal.core import geo
+from openlocal.feeds import links as feed_links
 from openlocal.places.models import Area, Body
 from openlocal.requests.models import Category, RoutingRule, Status
+from openlocal.subscriptions.targets import Target
+from openlocal.subscriptions.views.common import follower_count
 from openlocal.web import presenters
 from openlocal.web.views.public import (
     json_data,
@@ -51,6 +54,38 @@ def _status_counts(requests: object) -> list[dict[str, object]]:
         for value, label in Status.choices
         if counts.get(value, 0)
     ]
+
+
+def followers_sentence(count: int) -> str:
+    """How many follow a page's target, never who."""
+    if count == 0:
+        return "Nobody gets emails about this yet"
+    if count == 1:
+        return "1 follower gets emails about this"
+    return f"{count:,} followers get emails about this"
+
+
+def follow_box(
+    target: Target,
+    *,
+    heading: str,
+    page_url: str,
+    feed_url: str,
+    feed_title: str,
+    choices: list[tuple[str, str]] | None = None,
+    around_href: str = "",
+) -> dict[str, object]:
+    """The "Get emails" form and Atom feed link of an area, body, category or asset page."""
+    return {
+        "key": target.key,
+        "heading": heading,
+        "next": page_url,
+        "followers": followers_sentence(follower_count(target.key)),
+        "feed_url": feed_url,
+        "feed_title": feed_title,
+        "choices": choices or [],
+        "around_href": around_href,
+    }
 
 
 @require_GET
@@ -94,6 +129,22 @@ def area(request: HttpRequest, slug: str) -> HttpResponse:
         "browse_open_href": _browse_href(area=found.slug, status="open"),
         "geojson": json_data(geo.geometry_to_geojson(boundary), "area-boundary"),
         "centre": presenters.coordinates_text(found.centre_latitude, found.centre_longitude),
+        "follow": follow_box(
+            Target.for_area(found),
+            heading=f"Get emails about new requests in {found.name}",
+            page_url=found.get_absolute_url(),
+            feed_url=feed_links.area_feed_url(found),
+            feed_title=f"New requests in {found.name}",
+            around_href=reverse("subscriptions:follow-area")
+            + "?"
+            + urlencode(
+                {
+                    "lat": f"{found.centre_latitude:.5f}",
+                    "lon": f"{found.centre_longitude:.5f}",
+                    "name": found.name,
+                }
+            ),
+        ),
     }
     return render_page(request, "pages/area.html", context)
 
@@ -122,6 +173,13 @@ def body(request: HttpRequest, slug: str) -> HttpResponse:
         "recent": request_rows(requests.with_related()[:RECENT_LIMIT]),
         "browse_href": _browse_href(body=found.slug),
         "browse_status_base": {"body": found.slug},
+        "follow": follow_box(
+            Target.for_body(found),
+            heading=f"Get emails about new requests to {found.name}",
+            page_url=found.get_absolute_url(),
+            feed_url=feed_links.body_feed_url(found),
+            feed_title=f"New requests to {found.name}",
+        ),
     }
     return render_page(request, "pages/body.html", context)
 
@@ -147,6 +205,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("area__name", "preference")
     )
     requests = public_requests().filter(category=found)
+    rule_areas = sorted({rule.area for rule in rules}, key=lambda a: a.name)
     context = {
         "category": found,
         "questions": questions,
@@ -156,6 +215,15 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         "recent": request_rows(requests.with_related()[:RECENT_LIMIT]),
         "browse_href": _browse_href(category=found.slug),
         "asset_types": found.asset_types.order_by("name"),
+        "follow": follow_box(
+            Target.for_category(found),
+            heading=f"Get emails about new “{found.name}” requests",
+            page_url=found.get_absolute_url(),
+            feed_url=feed_links.category_feed_url(found),
+            feed_title=f"New “{found.name}” requests",
+            choices=[(f"category:{found.pk}", "Anywhere")]
+            + [(f"category:{found.pk}@area:{a.pk}", f"In {a.name}") for a in rule_areas],
+        ),
     }
     return render_page(request, "pages/category.html", context)
 
@@ -181,5 +249,12 @@ def asset(request: HttpRequest, type_slug: str, external_id: str) -> HttpRespons
         "report_href": reverse("web:report")
         + "?"
         + urlencode({"lat": f"{found.latitude:.5f}", "lon": f"{found.longitude:.5f}"}),
+        "follow": follow_box(
+            Target.for_asset(found),
+            heading=f"Get emails about problems with {found.name}",
+            page_url=found.get_absolute_url(),
+            feed_url=feed_links.asset_feed_url(found),
+            feed_title=f"Requests about {found.name}",
+        ),
     }
     return render_page(request, "pages/asset.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,11 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from openlocal.core import geo
+from openlocal.feeds.links import request_feed_url
 from openlocal.places.geocoders import find_places
 from openlocal.places.models import AREA_KIND_ORDER, Area, AreaKind, Body, BodyKind
 from openlocal.places.selectors import NotCovered, areas_containing, routes_at
 from openlocal.requests.models import Category, Photo, Request, Status, Update, UpdateKind
 from openlocal.requests.services import person_for_email, request_support
+from openlocal.subscriptions.models import Channel, SubscriptionSource
+from openlocal.subscriptions.services import FollowResult, follow
+from openlocal.subscriptions.targets import Target
 from openlocal.web import presenters
 from openlocal.web.views.public import point_map, public_requests, render_page, request_rows
 
@@ -31,6 +37,8 @@ NEARBY_RADIUS_M = 1000
 NEARBY_LIMIT = 50
 #: The support form's messages carry this tag so the request page shows them by the form.
 SUPPORT_TAG = "support"
+#: One rate limit for every "me too", from the request page or from the report journey.
+SUPPORT_RATE_GROUP = "openlocal.support"
 
 
 @require_GET
@@ -229,6 +237,11 @@ def _render_request(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
+    updates = list(
+        Update.public_objects.filter(request=obj)
+        .select_related("body")
+        .order_by("created_at", "id")
+    )
     timeline = [
         presenters.timeline_entry(
             kind=update.kind,
@@ -240,10 +253,10 @@ def _render_request(
             data=update.data,
             created_at=update.created_at,
         )
-        for update in Update.public_objects.filter(request=obj)
-        .select_related("body")
-        .order_by("created_at", "id")
+        for update in updates
     ]
+    #: Anchors for each entry, so feeds and emails can link to one update.
+    timeline_ids = [f"update-{update.pk}" for update in updates]
     photos = list(Photo.public_objects.filter(request=obj).order_by("created_at", "id"))
     duplicate_of = (
         public_requests().filter(pk=obj.duplicate_of_id).first() if obj.duplicate_of_id else None
@@ -263,13 +276,20 @@ def _render_request(
         "answers": presenters.answer_rows(obj.category.questions.all(), obj.answers or {}),
         "photos": photos,
         "timeline": timeline,
+        "timeline_ids": timeline_ids,
         "duplicate_of": duplicate_of,
         "supporters": presenters.supporters_line(obj.supporter_count),
-        "followers": presenters.plural(obj.follower_count, "follower"),
+        "followers": presenters.followers_line(obj.follower_count),
         "support_messages": support_messages,
         "messages": other_messages,
         "email": email,
         "email_error": email_error,
+        "follow_target": Target.for_request(obj).key,
+        "follow_channels": [
+            {"value": Channel.IMMEDIATE, "text": "Straight away, one email for each change"},
+            {"value": Channel.DIGEST, "text": "Once a day, in a digest of all changes"},
+        ],
+        "feed_url": request_feed_url(obj),
         "report_href": reverse("web:report")
         + "?"
         + urlencode({"lat": f"{obj.latitude:.5f}", "lon": f"{obj.longitude:.5f}"}),
@@ -277,35 +297,89 @@ def _render_request(
     return render_page(request, "pages/request.html", context, status=status)
 
 
-@require_POST
-@ratelimit(key="ip", rate=lambda g, r: settings.SUPPORT_RATE, method="POST", block=True)
-def support(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "Me too": count this visitor once, by email if they give one, else by browser session."""
-    obj = _public_request(pk)
-    email = request.POST.get("email", "").strip()
-    person = None
+EMAIL_FORMAT_ERROR = "Enter an email address in the correct format, like name@example.com"
+
+
+def clean_optional_email(value: str) -> str:
+    """An optional email address, stripped; raises ValidationError when it is not one."""
+    email = value.strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            return _render_request(
-                request,
-                obj,
-                email=email,
-                email_error="Enter an email address in the correct format, like name@example.com",
-                status=400,
-            )
-        person = person_for_email(email)
-    session_key = ""
-    if person is None:
-        if not request.session.session_key:
-            request.session.save()
-        session_key = request.session.session_key or ""
-    added = request_support(request=obj, person=person, session_key=session_key)
-    if added:
-        messages.success(
-            request, presenters.support_thanks(obj.supporter_count), extra_tags=SUPPORT_TAG
+            raise ValidationError(EMAIL_FORMAT_ERROR) from None
+    return email
+
+
+@dataclass(frozen=True)
+class MeToo:
+    """What a "me too" did: whether it counted, and the follow it started (with an email)."""
+
+    added: bool
+    followed: FollowResult | None
+
+    def outcome(self) -> str:
+        """The follow's part of the thank-you message, or nothing without an email."""
+        if self.followed is None:
+            return ""
+        return presenters.follow_outcome(
+            needs_confirmation=self.followed.needs_confirmation, created=self.followed.created
         )
+
+
+def me_too(request: HttpRequest, obj: Request, email: str) -> MeToo:
+    """Count this visitor once, by email if given (and follow the request), else by session.
+
+    With an email the visitor also follows the request, confirmed by an emailed link, so that
+    people who have the problem hear when it changes. ``email`` must already be checked.
+    """
+    with transaction.atomic():
+        person = person_for_email(email) if email else None
+        session_key = ""
+        if person is None:
+            if not request.session.session_key:
+                request.session.save()
+            session_key = request.session.session_key or ""
+        added = request_support(request=obj, person=person, session_key=session_key)
+        followed = (
+            follow(target=Target.for_request(obj), email=email, source=SubscriptionSource.SUPPORTER)
+            if email
+            else None
+        )
+    obj.refresh_from_db(fields=["supporter_count", "follower_count"])
+    return MeToo(added, followed)
+
+
+@require_POST
+@ratelimit(
+    group=SUPPORT_RATE_GROUP,
+    key="ip",
+    rate=lambda g, r: settings.SUPPORT_RATE,
+    method="POST",
+    block=True,
+)
+def support(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Me too": count this visitor once, by email if they give one, else by browser session."""
+    obj = _public_request(pk)
+    try:
+        email = clean_optional_email(request.POST.get("email", ""))
+    except ValidationError as exc:
+        return _render_request(
+            request,
+            obj,
+            email=request.POST.get("email", "").strip(),
+            email_error=exc.messages[0],
+            status=400,
+        )
+    result = me_too(request, obj, email)
+    if result.added:
+        text = presenters.support_thanks(obj.supporter_count)
+        level = messages.SUCCESS
     else:
-        messages.info(request, presenters.SUPPORT_ALREADY, extra_tags=SUPPORT_TAG)
+        text = presenters.SUPPORT_ALREADY
+        level = messages.INFO
+    outcome = result.outcome()
+    messages.add_message(
+        request, level, f"{text}. {outcome}" if outcome else text, extra_tags=SUPPORT_TAG
+    )
     return redirect(obj.get_absolute_url() + "#support")

@@ -8,6 +8,12 @@ is sent, and then only through ``request_create``.
 Photos are validated and re-encoded as soon as they are uploaded, then held in the default
 storage under ``drafts/`` (named in the session) until the report is sent or the draft is
 discarded.
+
+"Already reported?" comes once the kind of problem and its place (or asset) are known and
+before the details: a reporter who finds their problem there says "me too" and follows it
+without writing a description or choosing photos first. When details were already written
+(the reporter went back to change the location), their words help rank the candidates. The
+step is skipped when nothing nearby could be the same problem.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.messages import success as flash_success
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,7 +34,9 @@ from django.db.models import Max, Min, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from openlocal.assets.models import Asset, AssetType
@@ -35,8 +44,11 @@ from openlocal.core import geo
 from openlocal.places.models import Area
 from openlocal.places.selectors import NotCovered, Route, areas_containing, routes_at
 from openlocal.requests.models import Category, CategoryGroup, QuestionDatatype, Request, Source
+from openlocal.requests.selectors import Candidate, duplicate_candidates
 from openlocal.requests.services import request_create
+from openlocal.web import presenters
 from openlocal.web.forms import (
+    ANSWER_DIFFERENT,
     NAME_PUBLIC,
     NO_ASSET,
     PlaceMatchForm,
@@ -45,9 +57,12 @@ from openlocal.web.forms import (
     ReportAssetForm,
     ReportCategoryForm,
     ReportDetailsForm,
+    ReportDuplicateForm,
     ReportLocationForm,
     answer_field_name,
 )
+from openlocal.web.views import errors
+from openlocal.web.views.pages import SUPPORT_RATE_GROUP, me_too
 
 DRAFT_KEY = "report_draft"
 #: Requests this browser session created: only it may see their confirmation page.
@@ -61,11 +76,12 @@ ASSET_RADIUS_M = 250
 ASSET_LIMIT = 20
 SEARCH_LIMIT = 10
 
-STEPS = ("location", "category", "asset", "details", "about", "check")
+STEPS = ("location", "category", "asset", "duplicates", "details", "about", "check")
 STEP_URLS = {
     "location": "web:report",
     "category": "web:report-category",
     "asset": "web:report-asset",
+    "duplicates": "web:report-duplicates",
     "details": "web:report-details",
     "about": "web:report-about-you",
     "check": "web:report-check",
@@ -86,6 +102,8 @@ class Journey:
     route: Route | None = None
     asset_types: list[AssetType] = field(default_factory=list)
     asset: Asset | None = None
+    #: Possible duplicates, looked up the first time they are needed.
+    _candidates: list[Candidate] | None = None
 
     @property
     def location(self) -> tuple[float, float] | None:
@@ -97,6 +115,49 @@ class Journey:
     @property
     def asks_for_asset(self) -> bool:
         return bool(self.asset_types)
+
+    @property
+    def duplicates_key(self) -> str:
+        """What the candidates depend on; "already reported?" is asked again when it changes."""
+        location = self.location
+        assert location is not None and self.category is not None
+        asset = self.asset.pk if self.asset is not None else ""
+        return f"{self.category.pk}|{location[0]:.6f},{location[1]:.6f}|{asset}"
+
+    def candidates(self) -> list[Candidate]:
+        """Open requests nearby (or on the same asset) that may already be this problem."""
+        if self._candidates is None:
+            location = self.location
+            assert location is not None and self.category is not None
+            details = self.draft.get("details") or {}
+            text = (
+                f"{details.get('title', '')} {details.get('description', '')}"
+                if details.get("category_id") == self.category.pk
+                else ""
+            )
+            self._candidates = duplicate_candidates(
+                category=self.category,
+                latitude=location[0],
+                longitude=location[1],
+                asset=self.asset,
+                text=text,
+            )
+        return self._candidates
+
+    def duplicates_answered(self) -> bool:
+        """True once the reporter said theirs is a different problem, or there was no choice."""
+        checked = self.draft.get("duplicates") or {}
+        if checked.get("key") == self.duplicates_key:
+            return True
+        return not self.candidates()
+
+    @property
+    def shows_duplicates(self) -> bool:
+        """Whether the "already reported?" page is part of this journey (for back links)."""
+        checked = self.draft.get("duplicates") or {}
+        if checked.get("key") == self.duplicates_key:
+            return bool(checked.get("offered"))
+        return bool(self.candidates())
 
     def first_missing_step(self) -> str | None:
         """The first question without a usable answer, or None when the draft is complete."""
@@ -111,6 +172,8 @@ class Journey:
                 return "asset"
             if self.category.asset_required and self.asset is None:
                 return "asset"
+        if not self.duplicates_answered():
+            return "duplicates"
         details = self.draft.get("details")
         if not details or details.get("category_id") != self.category.pk:
             return "details"
@@ -120,6 +183,8 @@ class Journey:
 
     def step_before(self, step: str) -> str | None:
         order = [s for s in STEPS if s != "asset" or self.asks_for_asset]
+        if STEPS.index(step) > STEPS.index("duplicates") and not self.shows_duplicates:
+            order.remove("duplicates")
         index = order.index(step) if step in order else 0
         return order[index - 1] if index > 0 else None
 
@@ -179,9 +244,19 @@ def _guard(request: HttpRequest, step: str) -> tuple[Journey, HttpResponse | Non
     """Load the draft; send the visitor back to the first earlier question not answered."""
     journey = _load(request)
     missing = journey.first_missing_step()
+    if journey._candidates == []:
+        # Nothing nearby: remember it, so later pages need not look again.
+        _note_duplicates(request, journey, offered=False)
     if missing is not None and STEPS.index(missing) < STEPS.index(step):
         return journey, redirect(STEP_URLS[missing])
     return journey, None
+
+
+def _note_duplicates(request: HttpRequest, journey: Journey, *, offered: bool) -> None:
+    """Record that "already reported?" is settled for the draft's category and place."""
+    journey.draft["duplicates"] = {"key": journey.duplicates_key, "offered": offered}
+    # Not through _save: noting this answers no question, so pending step errors stay.
+    request.session[DRAFT_KEY] = dict(journey.draft)
 
 
 def _take_step_errors(request: HttpRequest, step: str) -> dict[str, list[str]]:
@@ -543,6 +618,97 @@ def _handled_at(category: Category, asset: Asset) -> bool:
         return category.pk in routes_at(asset.latitude, asset.longitude)
     except NotCovered:
         return False
+
+
+# 3b. Already reported? --------------------------------------------------------------------
+
+
+def _candidate_rows(candidates: Sequence[Candidate]) -> list[presenters.DuplicateCandidate]:
+    now = timezone.now()
+    rows = []
+    for candidate in candidates:
+        found = candidate.request
+        rows.append(
+            presenters.duplicate_candidate(
+                pk=found.pk,
+                title=found.title,
+                url=found.get_absolute_url(),
+                status=found.status,
+                category=found.category.name,
+                created_at=found.created_at,
+                supporter_count=found.supporter_count,
+                distance_m=candidate.distance_m,
+                same_asset=candidate.same_asset,
+                asset_kind=found.asset.asset_type.name if found.asset is not None else "",
+                now=now,
+            )
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def report_duplicates(request: HttpRequest) -> HttpResponse:
+    journey, away = _guard(request, "duplicates")
+    if away is not None:
+        return away
+    assert journey.category is not None
+    candidates = journey.candidates()
+    if not candidates:
+        # Nothing nearby (any more): the question does not arise.
+        _note_duplicates(request, journey, offered=False)
+        return _go_on(_load(request))
+    by_pk = {c.request.pk: c.request for c in candidates}
+    form = ReportDuplicateForm(request_ids=list(by_pk))
+    chosen: int | None = None
+    if request.method == "POST":
+        form = ReportDuplicateForm(request.POST, request_ids=list(by_pk))
+        posted = request.POST.get("request", "")
+        chosen = int(posted) if posted.isdigit() and int(posted) in by_pk else None
+        if form.is_valid() and form.cleaned_data["answer"] == ANSWER_DIFFERENT:
+            journey.draft["duplicates"] = {"key": journey.duplicates_key, "offered": True}
+            _save(request, journey.draft)
+            return _go_on(_load(request))
+        if form.is_valid():
+            if is_ratelimited(
+                request,
+                group=SUPPORT_RATE_GROUP,
+                key="ip",
+                rate=settings.SUPPORT_RATE,
+                method="POST",
+                increment=True,
+            ):
+                return errors.rate_limited(request)
+            existing = by_pk[form.cleaned_data["request"]]
+            result = me_too(request, existing, form.cleaned_data["email"])
+            # The draft was this problem: nothing of it is needed any more.
+            _delete_draft_photos(journey.photos)
+            request.session.pop(DRAFT_KEY, None)
+            request.session.pop(STEP_ERRORS_KEY, None)
+            thanks = presenters.me_too_instead(existing.pk, added=result.added)
+            outcome = result.outcome()
+            flash_success(request, f"{thanks} {outcome}" if outcome else thanks)
+            return redirect(existing.get_absolute_url())
+    anchors = {
+        "email": f"#email-{chosen}" if chosen else "#candidates",
+        "request": "#candidates",
+        "answer": "#candidates",
+    }
+    response = _page(
+        request,
+        "duplicates.html",
+        journey,
+        "duplicates",
+        {
+            "form": form,
+            "candidates": _candidate_rows(candidates),
+            "chosen": chosen,
+            "error_anchors": anchors,
+            "group": journey.category.get_group_display(),
+        },
+    )
+    if form.is_bound and form.errors:
+        response.status_code = 400
+    return response
 
 
 # 4. Details -------------------------------------------------------------------------------
