@@ -205,27 +205,28 @@ def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
         cell__in=geo.cell_and_parents(cell)
     ).values_list("subscription_id", "interior"):
         (interior if is_interior else boundary).add(pk)
-    found = set(interior)
     boundary -= interior
-    if boundary:
-        rows = Subscription.objects.filter(pk__in=boundary).values_list(
-            "pk", "kind", "geometry", "latitude", "longitude", "radius_m"
-        )
-        for pk, kind, wkb, lat, lon, radius in rows:
-            if kind == TargetKind.POINT:
-                inside = _in_circle(lat, lon, radius, latitude, longitude)
-            else:
-                inside = wkb is not None and geo.contains(bytes(wkb), latitude, longitude)
-            if inside:
+    if not interior and not boundary:
+        return []
+    found: set[int] = set()
+    polygons: list[int] = []
+    rows = Subscription.objects.filter(pk__in=interior | boundary).values_list(
+        "pk", "kind", "latitude", "longitude", "radius_m"
+    )
+    for pk, kind, lat, lon, radius in rows:
+        if kind == TargetKind.POINT:
+            # Circles are checked by distance: their cover is of a circumscribed polygon.
+            if _in_circle(lat, lon, radius, latitude, longitude):
                 found.add(pk)
-    # A circle's cover is of its circumscribed polygon: interior cells may poke outside.
-    if found:
-        circles = Subscription.objects.filter(pk__in=found, kind=TargetKind.POINT).values_list(
-            "pk", "latitude", "longitude", "radius_m"
-        )
-        for pk, lat, lon, radius in circles:
-            if not _in_circle(lat, lon, radius, latitude, longitude):
-                found.discard(pk)
+        elif pk in interior:
+            found.add(pk)
+        else:
+            polygons.append(pk)
+    if polygons:
+        shapes = Subscription.objects.filter(pk__in=polygons).values_list("pk", "geometry")
+        for pk, wkb in shapes:
+            if wkb is not None and geo.contains(bytes(wkb), latitude, longitude):
+                found.add(pk)
     return sorted(found)
 
 
