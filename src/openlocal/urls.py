@@ -11,6 +11,8 @@ urlpatterns = [
     path("staff/", include("openlocal.staff.urls")),
     path("subscriptions/", include("openlocal.subscriptions.urls")),
     path("feeds/", include("openlocal.feeds.urls")),
+    path("open311/v2/", include("openlocal.open311.urls")),
+    path("api/v1/", include("openlocal.api.urls")),
     path("", include("openlocal.web.urls")),
     path("media/photos/<path:path>", photo, name="photo"),
 ]

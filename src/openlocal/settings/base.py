@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "corsheaders",
     "django_tasks",
     "django_tasks_db",
     "openlocal.core",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "openlocal.assets",
     "openlocal.requests",
     "openlocal.subscriptions",
+    "openlocal.apikeys",
     "openlocal.staff",
     "openlocal.web",
 ]
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -225,6 +228,21 @@ POINT_CELL_RESOLUTION = 9
 AREA_COVER_RESOLUTION = 8
 
 SITE_NAME = env("SITE_NAME") or "OpenLocal"
+
+# Open data APIs (Open311 GeoReport v2 at /open311/v2/, JSON API at /api/v1/, feeds).
+# Reads are open to any origin; writes need an API key and are not offered to browsers
+# of other origins.
+CORS_URLS_REGEX = r"^/(api/v1|open311/v2|feeds)/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After"]
+#: Writes through the APIs: per API key, and per address whatever the key.
+API_WRITE_RATE_PER_KEY = env("API_WRITE_RATE_PER_KEY") or "600/h"
+API_WRITE_RATE_PER_ADDRESS = env("API_WRITE_RATE_PER_ADDRESS") or "120/h"
+#: requests.geojson clusters server-side when a box holds more requests than this.
+GEOJSON_CLUSTER_THRESHOLD = int(env("GEOJSON_CLUSTER_THRESHOLD") or 2000)
+#: Open311: the jurisdiction this server answers for (empty: any, as most servers do).
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID") or ""
 
 # Duplicates: open requests in the same category group within the category's radius and
 # reported within this many days are offered to a reporter before they file a copy.

@@ -1,0 +1,5 @@
+"""The JSON API (django-ninja), under ``api/v1/``."""
+
+app_name = "api"
+
+urlpatterns: list = []
