@@ -101,11 +101,34 @@ per worker. For comparison, the sink alone: the same number of messages sent by 
 {fanout-sqlite}
 ### PostgreSQL
 
-{fanout-postgresql}"""
+{fanout-postgresql}
+## The public APIs over HTTP
+
+Issue 4 sets targets for the open interfaces at 1M stored requests: `GET
+/open311/v2/requests.json` returning 100 results at a median under 15 ms and a 95th percentile
+under 40 ms; `POST /open311/v2/requests.json` creating a request, with its routing and the
+duplicate check, at a 95th percentile under 50 ms; and `GET /api/v1/requests.geojson` for a
+box around the whole county at a 95th percentile under 50 ms. The `endpoints` benchmark loads
+10k, 100k and 1M requests across Devon (as for the duplicate benchmark), routes the county as
+two tiers (county and district councils, real ward, district and county boundaries), serves
+the database with gunicorn (one worker) and times each endpoint over HTTP from one keep-alive
+client, each request after a `/healthz` (one `SELECT 1`) on the same server, so the ratio
+between the two is what the endpoint itself costs on this machine.
+
+### SQLite
+
+{endpoints-sqlite}
+### PostgreSQL
+
+{endpoints-postgresql}"""
 
 KEYS = [
     "machine",
-    *(f"{name}-{db}" for name in ("duplicates", "matching", "fanout") for db in _COMMANDS),
+    *(
+        f"{name}-{db}"
+        for name in ("duplicates", "matching", "fanout", "endpoints")
+        for db in _COMMANDS
+    ),
 ]
 
 

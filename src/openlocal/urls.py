@@ -8,6 +8,7 @@ from openlocal.web.views import errors
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("staff/api-keys/", include("openlocal.apikeys.urls")),
     path("staff/", include("openlocal.staff.urls")),
     path("subscriptions/", include("openlocal.subscriptions.urls")),
     path("feeds/", include("openlocal.feeds.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +64,26 @@ def write_limited(request: HttpRequest, key: ApiKey | None) -> Limited | None:
     for group, keyer, rate, who in checks:
         usage = get_usage(request, group=group, key=keyer, rate=rate, increment=True)
         if usage is not None and usage["should_limit"]:
+            retry_after = max(int(usage["time_left"]), 1)
             return Limited(
-                f"Too many writes from {who}: the limit is {rate.replace('/', ' per ')}. "
-                f"Try again in {usage['time_left']} seconds.",
-                int(usage["time_left"]),
+                f"Too many writes from {who}: the limit is {rate_text(rate)}. "
+                f"Try again in {retry_after} seconds.",
+                retry_after,
             )
     return None
+
+
+_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def rate_text(rate: str) -> str:
+    """A rate in django-ratelimit's notation as words: ``"600/h"`` → "600 writes an hour",
+    ``"100/5m"`` → "100 writes every 5 minutes"."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*", rate)
+    if match is None:
+        return rate
+    count, multiple, unit = int(match[1]), int(match[2] or 1), _UNITS[match[3]]
+    writes = "1 write" if count == 1 else f"{count} writes"
+    if multiple == 1:
+        return f"{writes} {'an' if unit == 'hour' else 'a'} {unit}"
+    return f"{writes} every {multiple} {unit}s"
