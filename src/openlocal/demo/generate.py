@@ -26,6 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from openlocal.apikeys.models import ApiKey, Scope
+from openlocal.apikeys.services import apikey_publish, key_hash
 from openlocal.assets.models import Asset, AssetType
 from openlocal.core import geo
 from openlocal.demo import catalogue, geography, inventory, stories
@@ -72,6 +74,13 @@ SUPERUSER_PASSWORD = "demo-admin"  # noqa: S105 - documented demo credential
 WEBHOOK_OWNER_EMAIL = "civic.tech@example.org"
 WEBHOOK_URL = "https://example.org/wyvernshire/openlocal-webhook"
 
+#: The demo's API key, published so the README and the API examples can use it: it submits
+#: requests and acts for Wyvernshire County Council (as its own inspector). Stored, like
+#: every key, only as a hash.
+DEMO_API_KEY = "ol_demo_wyvernshire_county_key"
+DEMO_API_KEY_NAME = "Wyvernshire demo integration"
+DEMO_API_KEY_SCOPES = (Scope.SUBMIT, Scope.BODY)
+
 
 def staff_email(body_slug: str, role: str) -> str:
     """The demo login of a body's staff user: ``staff@<slug>.example`` or ``admin@...``."""
@@ -117,6 +126,30 @@ def demo_credentials() -> list[Credential]:
             Credential("Whole site (/admin/)", "Superuser", SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
         )
     return credentials
+
+
+@dataclass(frozen=True)
+class DemoApiKey:
+    body: str
+    scopes: str
+    key: str
+
+
+def demo_api_keys() -> list[DemoApiKey]:
+    """The published demo key, if this database has it and it is not revoked.
+
+    Found by its hash, as a client presenting it would be, so a key revoked by staff (or a
+    database without the demo) prints nothing.
+    """
+    key = (
+        ApiKey.objects.select_related("body")
+        .filter(key_hash=key_hash(DEMO_API_KEY), revoked_at__isnull=True)
+        .first()
+    )
+    if key is None:
+        return []
+    body = key.body.name if key.body else "Whole site"
+    return [DemoApiKey(body, ", ".join(key.scopes), DEMO_API_KEY)]
 
 
 @dataclass
@@ -278,6 +311,14 @@ class _Builder:
             # The body's day-to-day worker acts on its requests: the county's manager, not
             # its administrator.
             self.actor.setdefault(body.pk, user)
+        # The published API key, made after the staff so that the county's day-to-day
+        # worker stays its manager. Not apikey_create: that draws a random key.
+        apikey_publish(
+            raw=DEMO_API_KEY,
+            name=DEMO_API_KEY_NAME,
+            scopes=DEMO_API_KEY_SCOPES,
+            body=self.county,
+        )
         if not User.objects.filter(username=SUPERUSER_EMAIL).exists():
             User.objects.create(
                 username=SUPERUSER_EMAIL,
@@ -650,7 +691,11 @@ def demo_summary() -> DemoSummary:
             "areas": sum(areas.values()),
             **{f"{AreaKind(kind).label.lower()} areas": n for kind, n in sorted(areas.items())},
             "bodies": Body.objects.count(),
-            "staff users": Membership.objects.values("user").distinct().count(),
+            "staff users": Membership.objects.filter(user__api_key__isnull=True)
+            .values("user")
+            .distinct()
+            .count(),
+            "API keys": ApiKey.objects.count(),
             "categories": Category.objects.count(),
             "questions": CategoryQuestion.objects.count(),
             "routing rules": RoutingRule.objects.count(),
