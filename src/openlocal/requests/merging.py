@@ -29,6 +29,7 @@ from openlocal.requests.models import (
     Update,
     UpdateKind,
 )
+from openlocal.requests.services import actor_name
 
 
 def supporter_recount(request_id: int) -> int:
@@ -38,8 +39,7 @@ def supporter_recount(request_id: int) -> int:
 
 
 def _author(actor: Any, request: Request) -> str:
-    full = actor.get_full_name() if actor is not None else ""
-    return f"{full}, {request.body.name}" if full else request.body.name
+    return actor_name(actor, request.body)
 
 
 def _touch(duplicate: Request, into: Request, now: datetime) -> None:

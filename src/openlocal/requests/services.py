@@ -236,7 +236,8 @@ def request_create(
     return request
 
 
-def _actor_name(actor: Any, body: Body) -> str:
+def actor_name(actor: Any, body: Body) -> str:
+    """How a timeline entry names who acted: “Ivy Inspector, Testshire County Council”."""
     full = actor.get_full_name() if actor is not None else ""
     return f"{full}, {body.name}" if full else body.name
 
@@ -328,7 +329,7 @@ def _post_public_update(
         old_status=old_status,
         new_status=new_status,
         author=actor,
-        author_name=_actor_name(actor, request.body),
+        author_name=actor_name(actor, request.body),
         body=request.body,
         created_at=at,
     )
@@ -374,7 +375,7 @@ def request_note_add(
         public=False,
         text=text.strip(),
         author=actor,
-        author_name=_actor_name(actor, request.body),
+        author_name=actor_name(actor, request.body),
         body=request.body,
         created_at=at or timezone.now(),
     )
@@ -404,7 +405,7 @@ def request_category_change(*, request: Request, actor: Any, category: Category)
         kind=UpdateKind.CATEGORY,
         public=True,
         author=actor,
-        author_name=_actor_name(actor, old_body),
+        author_name=actor_name(actor, old_body),
         body=old_body,
         data=data,
     )
@@ -429,7 +430,7 @@ def request_reassign(*, request: Request, actor: Any, body: Body, reason: str = 
         public=True,
         text=reason.strip(),
         author=actor,
-        author_name=_actor_name(actor, old_body),
+        author_name=actor_name(actor, old_body),
         body=old_body,
         data={"from_body": old_body.name, "to_body": body.name},
     )
@@ -476,7 +477,7 @@ def request_hide(*, request: Request, actor: Any, reason: str) -> None:
         public=False,
         text=f"Hidden: {reason.strip()}",
         author=actor,
-        author_name=_actor_name(actor, request.body),
+        author_name=actor_name(actor, request.body),
         body=request.body,
     )
 
@@ -495,7 +496,7 @@ def request_unhide(*, request: Request, actor: Any) -> None:
         public=False,
         text="Shown again.",
         author=actor,
-        author_name=_actor_name(actor, request.body),
+        author_name=actor_name(actor, request.body),
         body=request.body,
     )
 
