@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from openlocal.core.views import healthz
 from openlocal.requests.views import photo
@@ -14,6 +15,7 @@ urlpatterns = [
     path("feeds/", include("openlocal.feeds.urls")),
     path("open311/v2/", include("openlocal.open311.urls")),
     path("api/v1/", include("openlocal.api.urls")),
+    path("developers/", RedirectView.as_view(url="/api/v1/", permanent=False), name="developers"),
     path("", include("openlocal.web.urls")),
     path("media/photos/<path:path>", photo, name="photo"),
 ]

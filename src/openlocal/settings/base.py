@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "openlocal.apikeys",
     "openlocal.staff",
     "openlocal.web",
+    "openlocal.api",
 ]
 
 MIDDLEWARE = [

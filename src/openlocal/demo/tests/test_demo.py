@@ -28,10 +28,13 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
 
+from openlocal.apikeys.models import ApiKey
+from openlocal.apikeys.services import apikey_authenticate, apikey_revoke
 from openlocal.assets.models import Asset, AssetType
 from openlocal.core import geo
 from openlocal.demo import generate
 from openlocal.places.models import Area, AreaCell, AreaKind, Body, BodyKind, Membership, Role
+from openlocal.places.permissions import role_in
 from openlocal.places.selectors import routes_at
 from openlocal.requests.models import (
     Category,
@@ -256,7 +259,8 @@ def test_reporters_are_obviously_fake_and_named_only_when_they_chose(demo: Demo)
 @pytest.mark.django_db
 def test_the_printed_logins_work(demo: Demo, client: Client) -> None:
     rows = credentials_in(demo.output)
-    assert len(rows) == get_user_model().objects.count() >= 9
+    # Every user but the API key's own staff identity, which cannot sign in.
+    assert len(rows) == get_user_model().objects.filter(api_key__isnull=True).count() >= 9
     roles = {role for _body, role, _email, _password in rows}
     assert {"Manager", "Inspector", "Administrator", "Superuser"} <= roles
     for _body, _role, email, password in rows:
@@ -266,6 +270,38 @@ def test_the_printed_logins_work(demo: Demo, client: Client) -> None:
     assert Membership.objects.filter(body=county, role=Role.MANAGER).exists()
     for body in Body.objects.all():
         assert Membership.objects.filter(body=body).exists(), body.name
+
+
+@pytest.mark.django_db
+def test_the_published_api_key_submits_and_acts_for_the_county(demo: Demo) -> None:
+    county = Body.objects.get(kind=BodyKind.COUNTY)
+    assert generate.DEMO_API_KEY == "ol_demo_wyvernshire_county_key"
+    assert generate.demo_api_keys() == [
+        generate.DemoApiKey(county.name, "body, submit", generate.DEMO_API_KEY)
+    ]
+    key = apikey_authenticate(generate.DEMO_API_KEY)
+    assert key is not None and key.body == county
+    assert key.has_scope("submit") and key.has_scope("body") and not key.has_scope("webhooks")
+    assert key.user is not None and role_in(key.user, county) == Role.INSPECTOR
+    assert not key.user.has_usable_password()
+    stored = ApiKey.objects.filter(pk=key.pk).values().get()
+    assert not any(generate.DEMO_API_KEY in str(value) for value in stored.values())
+    assert generate.demo_summary().counts["API keys"] == 1
+    apikey_revoke(key=key, check_permission=False)
+    assert generate.demo_api_keys() == []
+
+
+@pytest.mark.django_db
+def test_the_published_api_key_is_printed_with_the_logins(demo: Demo) -> None:
+    line = f"  {generate.DEMO_API_KEY}  Wyvernshire County Council, scopes: body, submit"
+    assert line in demo.output.splitlines()
+    out = io.StringIO()
+    call_command("demo", if_empty=True, stdout=out)
+    assert line in out.getvalue().splitlines()
+    apikey_revoke(key=ApiKey.objects.get(), check_permission=False)
+    out = io.StringIO()
+    call_command("demo", if_empty=True, stdout=out)
+    assert generate.DEMO_API_KEY not in out.getvalue()
 
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"])

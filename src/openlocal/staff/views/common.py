@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from openlocal.apikeys.selectors import may_manage_keys
 from openlocal.staff.presenters import error_message, error_summary, field_value, status_tag
 
 
@@ -21,6 +22,7 @@ def staff_render(
         "error_summary": error_summary,
         "field_value": field_value,
         "status_tag": status_tag,
+        "may_manage_api_keys": may_manage_keys(request.user),
         **context,
     }
     return render(request, template, full, status=status)

@@ -6,7 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from openlocal.demo.generate import Credential, DemoSummary, demo_credentials, demo_generate
+from openlocal.demo.generate import (
+    Credential,
+    DemoApiKey,
+    DemoSummary,
+    demo_api_keys,
+    demo_credentials,
+    demo_generate,
+)
 from openlocal.places.models import Area, Body
 from openlocal.requests.models import Category, Request
 
@@ -37,6 +44,7 @@ class Command(BaseCommand):
             if options["if_empty"]:
                 self.log(options, "The database already has data, so the demo was not loaded.")
                 self.print_credentials(options, demo_credentials())
+                self.print_api_keys(options, demo_api_keys())
                 return
             found = ", ".join(f"{n} {what}" for what, n in existing.items() if n)
             raise CommandError(
@@ -49,6 +57,7 @@ class Command(BaseCommand):
         summary = demo_generate()
         self.print_summary(options, summary)
         self.print_credentials(options, demo_credentials())
+        self.print_api_keys(options, demo_api_keys())
 
     def log(self, options: dict[str, Any], text: str) -> None:
         if options["verbosity"] > 0:
@@ -87,3 +96,17 @@ class Command(BaseCommand):
         self.stdout.write(
             "These passwords are public: never load the demo into a site on the internet."
         )
+
+    def print_api_keys(self, options: dict[str, Any], keys: list[DemoApiKey]) -> None:
+        if options["verbosity"] == 0 or not keys:
+            return
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo API key (for writes to /open311/v2/ and /api/v1/; send it as "
+                "`Authorization: Bearer KEY` or as api_key=KEY):"
+            )
+        )
+        for key in keys:
+            self.stdout.write(f"  {key.key}  {key.body}, scopes: {key.scopes}")
+        self.stdout.write("Like the passwords, this key is public.")
