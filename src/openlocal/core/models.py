@@ -39,3 +39,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class RateCounter(models.Model):
+    """One rate-limit window's count (the ``ratelimit`` cache; see ``core.ratelimits``)."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.BigIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -126,8 +126,11 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "openlocal_cache",
-    }
+    },
+    # Rate-limit counters: one statement per count (see openlocal.core.ratelimits).
+    "ratelimit": {"BACKEND": "openlocal.core.ratelimits.CounterCache"},
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
