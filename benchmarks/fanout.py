@@ -5,7 +5,8 @@ endpoints, each with its own URL on one local receiver. A status change on the r
 records its event; one worker then calls ``run_batch`` until a round finds nothing to do,
 which fans the event out into N deliveries and sends them in batches of
 ``DELIVERY_BATCH_SIZE``. The SMTP server and the HTTP receiver are those of
-``openlocal.subscriptions.testing``, in threads of this process. The sinks alone are
+``openlocal.subscriptions.testing``: the SMTP server in a thread of this process, the HTTP
+receiver in a child process (``benchmarks.sinks``). The sinks alone are
 measured the same way: N messages by a plain ``smtplib`` loop over one connection, N POSTs
 by a plain ``httpx.Client`` loop.
 """
@@ -39,6 +40,7 @@ from benchmarks.harness import (
     timed,
     timed_result,
 )
+from benchmarks.sinks import RemoteReceiver
 from openlocal.core import geo
 from openlocal.places.models import Body, BodyKind
 from openlocal.requests.models import Category, CategoryGroup, Person, Request, Status
@@ -56,9 +58,7 @@ from openlocal.subscriptions.models import (
 from openlocal.subscriptions.services import new_secret
 from openlocal.subscriptions.testing import (
     SMTPServer,
-    WebhookReceiver,
     smtp_server,
-    webhook_receiver,
 )
 
 SIZES = [10_000]
@@ -238,9 +238,9 @@ def _smtp_alone(smtp: SMTPServer, count: int) -> float:
         )
 
 
-def _http_alone(hooks: WebhookReceiver, count: int) -> float:
+def _http_alone(hooks: RemoteReceiver, count: int) -> float:
     """Seconds for a plain httpx.Client loop to POST ``count`` copies of a delivered hook."""
-    sample = hooks.requests[0]
+    sample = hooks.sample()
     headers = {
         k: v for k, v in sample.headers.items() if k.startswith("webhook-") or k == "content-type"
     }
@@ -253,11 +253,6 @@ def _http_alone(hooks: WebhookReceiver, count: int) -> float:
         )
 
 
-def _clear_hooks(hooks: WebhookReceiver) -> None:
-    with hooks._changed:
-        hooks.received.clear()
-
-
 def run(*, sizes: list[int], quick: bool) -> Section:
     now = timezone.now()
     repeats = QUICK_REPEATS if quick else REPEATS
@@ -268,7 +263,8 @@ def run(*, sizes: list[int], quick: bool) -> Section:
     secret = new_secret()
     results: list[dict[str, Any]] = []
     next_pk = 1
-    with smtp_server() as smtp, webhook_receiver() as hooks, override_settings(**smtp.settings()):
+    hooks = RemoteReceiver()
+    with smtp_server() as smtp, override_settings(**smtp.settings()):
         for size in sizes:
             progress(f"fanout: {size:,} email followers and {size:,} webhook endpoints")
             emails = Followed(body=body, category=category, count=size, start=next_pk)
@@ -296,14 +292,10 @@ def run(*, sizes: list[int], quick: bool) -> Section:
             smtp.clear()
             progress(f"fanout: {repeats} status changes to {size:,} webhook endpoints")
             hook_runs = _repeat(
-                hooked,
-                repeats,
-                lambda: len(hooks.received),
-                lambda: _clear_hooks(hooks),
-                lambda: hooks.connections,
+                hooked, repeats, lambda: hooks.count, hooks.clear, lambda: hooks.connections
             )
             http_alone = _http_alone(hooks, size)
-            _clear_hooks(hooks)
+            hooks.clear()
             results.append(
                 {
                     "size": size,
@@ -316,6 +308,7 @@ def run(*, sizes: list[int], quick: bool) -> Section:
                     "rss": peak_rss_mb(),
                 }
             )
+    hooks.close()
     return _section(results, repeats, quick)
 
 

@@ -91,8 +91,10 @@ of subscriptions that match, not the number stored.
 One status change on a request followed by 10,000 people by email (immediate), delivered by
 one worker (`openlocal.subscriptions.delivery.run_batch` until idle) into an SMTP server
 (aiosmtpd) on loopback; and the same with 10,000 webhook endpoints on a local HTTP receiver.
-The receivers are those of `openlocal.subscriptions.testing`, running in threads of the
-worker's own process, as in the tests. Targets: at least 200 emails and 500 webhooks a second
+The receivers are those of `openlocal.subscriptions.testing`: the SMTP server in a thread of
+the worker's own process, as in the tests, and the HTTP receiver in a process of its own
+(`benchmarks/sinks.py`), as a real receiver would be, so that it does not share the worker's
+interpreter lock. Targets: at least 200 emails and 500 webhooks a second
 per worker. For comparison, the sink alone: the same number of messages sent by a plain
 `smtplib` loop over one connection, and the same number of POSTs by a plain `httpx.Client`.
 
