@@ -29,6 +29,7 @@ from django.utils import timezone
 from openlocal.core import geo
 from openlocal.requests.models import CLOSED_STATUSES, OPEN_STATUSES, Request, Status, Update
 from openlocal.subscriptions.models import (
+    SPATIAL_KINDS,
     Channel,
     Delivery,
     Event,
@@ -192,11 +193,11 @@ def target_keys(request: Request, area_ids: Iterable[int]) -> list[str]:
     return keys
 
 
-def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
-    """Drawn-area and circle subscriptions containing the point, through their H3 cover.
+def _spatial_candidates(latitude: float, longitude: float) -> tuple[set[int], set[int]]:
+    """Drawn-area and circle subscriptions whose H3 cover holds the point: one indexed query.
 
-    One indexed query finds the candidates; only those whose cover cell is on the shape's
-    edge need an exact test.
+    Returns ``(interior, boundary)``: a point in an interior cell is inside the shape; a
+    boundary cell needs an exact test.
     """
     cell = geo.point_cell(latitude, longitude, settings.AREA_COVER_RESOLUTION)
     interior: set[int] = set()
@@ -205,7 +206,38 @@ def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
         cell__in=geo.cell_and_parents(cell)
     ).values_list("subscription_id", "interior"):
         (interior if is_interior else boundary).add(pk)
-    boundary -= interior
+    return interior, boundary - interior
+
+
+def _inside_polygons(pks: list[int], latitude: float, longitude: float) -> set[int]:
+    """The drawn areas among ``pks`` that contain the point (an exact shapely test)."""
+    if not pks:
+        return set()
+    shapes = Subscription.objects.filter(pk__in=pks).values_list("pk", "geometry")
+    return {
+        pk
+        for pk, wkb in shapes
+        if wkb is not None and geo.contains(bytes(wkb), latitude, longitude)
+    }
+
+
+def _spatial_hit(
+    kind: str,
+    pk: int,
+    interior: set[int],
+    circle: tuple[float | None, float | None, int | None],
+    point: tuple[float, float],
+) -> bool | None:
+    """True or False when the row decides it; None when a polygon needs the exact test."""
+    if kind == TargetKind.POINT:
+        # Circles are checked by distance: their cover is of a circumscribed polygon.
+        return _in_circle(*circle, *point)
+    return True if pk in interior else None
+
+
+def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
+    """Drawn-area and circle subscriptions containing the point, through their H3 cover."""
+    interior, boundary = _spatial_candidates(latitude, longitude)
     if not interior and not boundary:
         return []
     found: set[int] = set()
@@ -214,20 +246,12 @@ def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
         "pk", "kind", "latitude", "longitude", "radius_m"
     )
     for pk, kind, lat, lon, radius in rows:
-        if kind == TargetKind.POINT:
-            # Circles are checked by distance: their cover is of a circumscribed polygon.
-            if _in_circle(lat, lon, radius, latitude, longitude):
-                found.add(pk)
-        elif pk in interior:
-            found.add(pk)
-        else:
+        hit = _spatial_hit(kind, pk, interior, (lat, lon, radius), (latitude, longitude))
+        if hit is None:
             polygons.append(pk)
-    if polygons:
-        shapes = Subscription.objects.filter(pk__in=polygons).values_list("pk", "geometry")
-        for pk, wkb in shapes:
-            if wkb is not None and geo.contains(bytes(wkb), latitude, longitude):
-                found.add(pk)
-    return sorted(found)
+        elif hit:
+            found.add(pk)
+    return sorted(found | _inside_polygons(polygons, latitude, longitude))
 
 
 def _in_circle(
@@ -239,13 +263,19 @@ def _in_circle(
 
 
 def matching_subscriptions(event: Event) -> list[Match]:
-    """Every active subscription that should hear of the event, one per person or endpoint."""
+    """Every active subscription that should hear of the event, one per person or endpoint.
+
+    Three indexed queries whatever the number of subscriptions: the request's areas, the
+    cover cells at its point, and the subscriptions under its keys or those cells (plus one
+    for the shapes of drawn areas whose edge passes near the point).
+    """
     request = event.request
     if request is None:
         return []
+    point = (request.latitude, request.longitude)
     broad_keys = target_keys(request, request.areas.values_list("pk", flat=True))
-    spatial = spatial_subscription_ids(request.latitude, request.longitude)
-    broad = Q(target_key__in=broad_keys) | Q(pk__in=spatial)
+    interior, boundary = _spatial_candidates(*point)
+    broad = Q(target_key__in=broad_keys) | Q(pk__in=interior | boundary)
     if event.kind == EventKind.CREATED:
         # The reporter already has the report confirmation: no "new request" email too.
         wanted = broad
@@ -257,14 +287,29 @@ def matching_subscriptions(event: Event) -> list[Match]:
     rows = (
         Subscription.objects.filter(_active())
         .filter(wanted)
-        .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
+        .values_list(
+            "pk", "person_id", "endpoint_id", "kind", "channel", "latitude", "longitude", "radius_m"
+        )
     )
-    best: dict[tuple[str, int], Match] = {}
-    for pk, person_id, endpoint_id, kind, channel in rows:
-        who = ("p", person_id) if person_id is not None else ("e", endpoint_id)
+    matches: list[Match] = []
+    undecided: dict[int, Match] = {}
+    for pk, person_id, endpoint_id, kind, channel, lat, lon, radius in rows:
         match = Match(pk, person_id, endpoint_id, kind, channel)
+        if kind not in SPATIAL_KINDS:
+            matches.append(match)
+            continue
+        hit = _spatial_hit(kind, pk, interior, (lat, lon, radius), point)
+        if hit is None:
+            undecided[pk] = match
+        elif hit:
+            matches.append(match)
+    matches += [undecided[pk] for pk in _inside_polygons(list(undecided), *point)]
+    best: dict[tuple[str, int | None], Match] = {}
+    for match in matches:
+        who = ("p", match.person_id) if match.person_id is not None else ("e", match.endpoint_id)
         current = best.get(who)
-        if current is None or (_RANK[kind], pk) < (_RANK[current.kind], current.subscription_id):
+        key = (_RANK[match.kind], match.subscription_id)
+        if current is None or key < (_RANK[current.kind], current.subscription_id):
             best[who] = match
     return sorted(best.values(), key=lambda m: m.subscription_id)
 
