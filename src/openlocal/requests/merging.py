@@ -29,6 +29,7 @@ from openlocal.requests.models import (
     Update,
     UpdateKind,
 )
+from openlocal.requests.rollups import RequestSnapshot, cell_counts_move
 from openlocal.requests.services import actor_name
 
 
@@ -189,6 +190,7 @@ def request_merge(
     }
     merge.save()
 
+    stored = RequestSnapshot.of(duplicate)  # read under select_for_update above
     duplicate.status = Status.DUPLICATE
     duplicate.duplicate_of = into
     if duplicate.closed_at is None or merge.previous_status in OPEN_STATUSES:
@@ -196,6 +198,7 @@ def request_merge(
     if duplicate.acknowledged_at is None:
         duplicate.acknowledged_at = now
     duplicate.save(update_fields=["status", "duplicate_of", "closed_at", "acknowledged_at"])
+    cell_counts_move(stored, stored._replace(status=Status.DUPLICATE))
     _touch(duplicate, into, now)
     for request in (duplicate, into):
         supporter_recount(request.pk)
@@ -311,6 +314,7 @@ def request_unmerge(
             defaults={"created_at": row["created_at"]},
         )
 
+    stored = RequestSnapshot.of(duplicate)  # read under select_for_update above
     duplicate.status = merge.previous_status
     duplicate.duplicate_of = None
     duplicate.closed_at = merge.previous_closed_at
@@ -321,6 +325,7 @@ def request_unmerge(
         duplicate.acknowledged_at = parse_datetime(acknowledged) if acknowledged else None
         fields.append("acknowledged_at")
     duplicate.save(update_fields=fields)
+    cell_counts_move(stored, stored._replace(status=merge.previous_status))
     _touch(duplicate, into, now)
     for request in (duplicate, into):
         supporter_recount(request.pk)

@@ -418,3 +418,38 @@ class RequestMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.duplicate_id} merged into #{self.original_id}"
+
+
+class CellCount(models.Model):
+    """How many public requests of a category and status lie in an H3 cell: a map's rollup.
+
+    One row per (resolution, cell, category, status) at each resolution of
+    :data:`openlocal.requests.rollups.ROLLUP_RESOLUTIONS`, where ``cell`` is the parent at
+    that resolution of each request's stored cell. Kept current by
+    :func:`openlocal.requests.rollups.cell_counts_adjust` in the same transaction as every
+    change to a request's category, status, visibility or location; a row whose requests
+    have all gone stays with a count of 0 until the table is rebuilt.
+    """
+
+    resolution = models.PositiveSmallIntegerField()
+    cell = models.BigIntegerField()
+    #: Not indexed on its own: rows are read by cell, and categories are not deleted.
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    count = models.IntegerField(default=0)
+    #: Sums of the requests' positions: their mean is where the cell's cluster is drawn.
+    latitude_sum = models.FloatField(default=0.0)
+    longitude_sum = models.FloatField(default=0.0)
+
+    class Meta:
+        # The unique index also serves look-ups by (resolution, cell): they are its prefix.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resolution", "cell", "category", "status"], name="cellcount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.status} in {self.cell:x}"

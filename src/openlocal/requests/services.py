@@ -44,6 +44,12 @@ from openlocal.requests.models import (
     Update,
     UpdateKind,
 )
+from openlocal.requests.rollups import (
+    RequestSnapshot,
+    cell_counts_adjust,
+    cell_counts_move,
+    request_snapshot_locked,
+)
 
 
 class CategoryNotAvailable(ValidationError):
@@ -194,6 +200,7 @@ def request_create(
     if created_at is not None:
         Request.private_objects.filter(pk=request.pk).update(created_at=now, updated_at=now)
         request.created_at = request.updated_at = now
+    cell_counts_adjust(RequestSnapshot.of(request), +1)
     request.areas.set(areas)
     created = Update.private_objects.create(
         request=request,
@@ -272,6 +279,7 @@ def request_status_change(
             {"status": ["The request already has this status; add a message to post an update."]}
         )
     now = at or timezone.now()
+    stored = request_snapshot_locked(request.pk)
     old = request.status
     request.status = status
     fields = ["status"]
@@ -285,6 +293,7 @@ def request_status_change(
         request.closed_at = None
         fields.append("closed_at")
     request.save(update_fields=fields)
+    cell_counts_move(stored, stored._replace(status=status))
     return _post_public_update(
         request=request,
         actor=actor,
@@ -393,9 +402,11 @@ def request_category_change(*, request: Request, actor: Any, category: Category)
             {"category": [f"Nobody handles “{category.name}” at this request's location."]}
         )
     old_category, old_body = request.category, request.body
+    stored = request_snapshot_locked(request.pk)
     request.category = category
     request.body = route.body
     request.save(update_fields=["category", "body"])
+    cell_counts_move(stored, stored._replace(category_id=category.pk))
     _touch(request, timezone.now())
     data = {"from": old_category.name, "to": category.name}
     if route.body.pk != old_body.pk:
@@ -468,8 +479,10 @@ def request_hide(*, request: Request, actor: Any, reason: str) -> None:
         raise ValidationError({"reason": ["The request is already hidden."]})
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the request is being hidden."]})
+    stored = request_snapshot_locked(request.pk)
     request.hidden = True
     request.save(update_fields=["hidden"])
+    cell_counts_move(stored, stored._replace(hidden=True))
     _audit(actor, "request.hide", request, reason=reason.strip())
     Update.private_objects.create(
         request=request,
@@ -487,8 +500,10 @@ def request_unhide(*, request: Request, actor: Any) -> None:
     require_role(actor, request.body, Role.MANAGER)
     if not request.hidden:
         raise ValidationError({"reason": ["The request is not hidden."]})
+    stored = request_snapshot_locked(request.pk)
     request.hidden = False
     request.save(update_fields=["hidden"])
+    cell_counts_move(stored, stored._replace(hidden=False))
     _audit(actor, "request.unhide", request)
     Update.private_objects.create(
         request=request,
