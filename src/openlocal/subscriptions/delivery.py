@@ -784,7 +784,7 @@ def send_digests(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
                 {"entries": entries, "count": count}, manage_url=manage, stop_url=stop
             )
             text, html = render("digest", context)
-            headers = stop_headers(stop) if single else stop_headers(manage, one_click=False)
+            headers = stop_headers(stop if single else links.digest_stop_url(person_id))
             message = assemble(
                 to=person.email, subject=subject, text=text, html=html, headers=headers
             )

@@ -34,3 +34,8 @@ def endpoint_confirm_url(endpoint_id: int) -> str:
     return absolute(
         reverse("subscriptions:endpoint-confirm", args=[tokens.endpoint_confirm_token(endpoint_id)])
     )
+
+
+def digest_stop_url(person_id: int) -> str:
+    """The one-click stop of every daily digest a person gets (for a digest's headers)."""
+    return absolute(reverse("subscriptions:digest-stop", args=[tokens.manage_token(person_id)]))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("confirm/<str:token>", views.confirm, name="confirm"),
     path("stop/<str:token>", views.stop, name="stop"),
     path("manage/<str:token>", views.manage, name="manage"),
+    path("digest-stop/<str:token>", views.digest_stop, name="digest-stop"),
     path(
         "manage/<str:token>/subscriptions/<int:pk>",
         views.manage_subscription,

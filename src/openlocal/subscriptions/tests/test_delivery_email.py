@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+from django.conf import settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from openlocal.requests.merging import request_merge
@@ -12,7 +13,13 @@ from openlocal.requests.services import request_create, request_hide, request_st
 from openlocal.subscriptions import links
 from openlocal.subscriptions.delivery import run_batch
 from openlocal.subscriptions.events import fan_out_pending, next_digest_at
-from openlocal.subscriptions.models import Channel, Delivery, DeliveryStatus, EventKind
+from openlocal.subscriptions.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventKind,
+    Subscription,
+)
 from openlocal.subscriptions.services import follow
 from openlocal.subscriptions.targets import Target
 from openlocal.subscriptions.testing import smtp_server
@@ -128,9 +135,24 @@ def test_daily_digest_groups_a_persons_events_into_one_email(place, smtp):
     assert "Filled." in mail.text
     person = Person.objects.get(email="digest@example.org")
     manage = links.manage_url(person.pk)
-    assert manage in mail.text and mail.header("List-Unsubscribe") == f"<{manage}>"
+    assert manage in mail.text
+    # One click (RFC 8058) stops the whole digest, whichever subscriptions it covers.
+    stop = links.digest_stop_url(person.pk)
+    assert mail.header("List-Unsubscribe") == f"<{stop}>"
+    assert mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     assert run_batch(now=at + timedelta(minutes=1)).sent == 0
+
+    client = Client(enforce_csrf_checks=True)
+    path = stop.removeprefix(settings.BASE_URL)
+    page = client.get(path)
+    assert page.status_code == 200 and b"Pothole by the school" in page.content
+    stopped = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert stopped.status_code == 200 and b"Daily digest stopped" in stopped.content
+    channels = Subscription.objects.filter(person=person).values_list("channel", flat=True)
+    assert set(channels) == {Channel.OFF}
+    again = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200 and b"Already stopped" in again.content
 
 
 def test_a_hidden_request_sends_nothing_more(place, smtp):

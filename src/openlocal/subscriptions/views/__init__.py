@@ -13,10 +13,16 @@ from openlocal.subscriptions.views.endpoints import (
     endpoint_unfollow,
 )
 from openlocal.subscriptions.views.follow import confirm, follow_area, follow_view, stop
-from openlocal.subscriptions.views.manage import manage, manage_stop_all, manage_subscription
+from openlocal.subscriptions.views.manage import (
+    digest_stop,
+    manage,
+    manage_stop_all,
+    manage_subscription,
+)
 
 __all__ = [
     "confirm",
+    "digest_stop",
     "endpoint_confirm_view",
     "endpoint_delete_view",
     "endpoint_detail",

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openlocal.requests.models import Person
 from openlocal.subscriptions import tokens
@@ -198,3 +199,29 @@ def manage_stop_all(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, "Everything was already stopped. You get no emails from us.")
     return redirect(manage_href(token))
+
+
+@csrf_exempt
+@private_page
+@require_http_methods(["GET", "POST"])
+def digest_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click stop of a daily digest that covers several subscriptions.
+
+    GET asks; POST turns every digest subscription of the person off at once. Like the
+    single stop link, POST needs no CSRF token (RFC 8058: mail clients post
+    ``List-Unsubscribe=One-Click`` straight here); the signed link is the proof, and it can
+    only turn emails off.
+    """
+    try:
+        person = person_for_token(request, token)
+    except TokenProblem as problem:
+        return problem.response
+    digests = list(
+        Subscription.objects.filter(person=person, channel=Channel.DIGEST).order_by("label")
+    )
+    context = {"subscriptions": digests, "manage_href": manage_href(token), "private": True}
+    if request.method == "GET":
+        return render_page(request, "subscriptions/digest_stop.html", context)
+    for subscription in digests:
+        subscription_set_channel(subscription=subscription, channel=Channel.OFF)
+    return render_page(request, "subscriptions/digest_stopped.html", context)
