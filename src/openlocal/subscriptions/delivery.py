@@ -73,7 +73,6 @@ from openlocal.subscriptions.models import (
     EventKind,
     Subscription,
     SubscriptionSource,
-    TargetKind,
     WebhookEndpoint,
 )
 
@@ -568,9 +567,6 @@ class _Batch:
         withheld = self.withheld(delivery)
         if withheld:
             return withheld
-        event = self.events[delivery.event_id]
-        if event.kind == EventKind.CREATED and subscription.kind == TargetKind.REQUEST:
-            return "The reporter was sent a confirmation of their report instead."
         return ""
 
     def webhook_skip(self, delivery: Delivery) -> str:

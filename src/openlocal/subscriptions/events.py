@@ -172,7 +172,8 @@ class Match:
     channel: str
 
 
-def _active() -> Q:
+def active_subscriptions() -> Q:
+    """Confirmed, not stopped, and (for webhooks) on a confirmed endpoint still enabled."""
     return (
         Q(confirmed_at__isnull=False)
         & ~Q(channel=Channel.OFF)
@@ -286,7 +287,7 @@ def matching_subscriptions(event: Event) -> list[Match]:
         # Email followers of broad targets hear only of new requests; webhooks hear all.
         wanted = Q(target_key=f"request:{request.pk}") | (broad & Q(endpoint__isnull=False))
     rows = (
-        Subscription.objects.filter(_active())
+        Subscription.objects.filter(active_subscriptions())
         .filter(wanted)
         .values_list(
             "pk", "person_id", "endpoint_id", "kind", "channel", "latitude", "longitude", "radius_m"
@@ -336,7 +337,7 @@ def _write_deliveries(event: Event, subscriptions: Sequence[Subscription], now: 
         return 0
     # Read back from the database: a subscription is live only if its endpoint is too.
     rows = (
-        Subscription.objects.filter(_active(), pk__in=[s.pk for s in subscriptions])
+        Subscription.objects.filter(active_subscriptions(), pk__in=[s.pk for s in subscriptions])
         .order_by("pk")
         .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
     )

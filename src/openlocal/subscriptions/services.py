@@ -208,13 +208,16 @@ def _recount(subscription: Subscription) -> None:
         follower_recount(subscription.request_id)
 
 
+def active_count(target_key: str) -> int:
+    """How many people and endpoints actively follow a target (never who)."""
+    from openlocal.subscriptions.events import active_subscriptions
+
+    return Subscription.objects.filter(target_key=target_key).filter(active_subscriptions()).count()
+
+
 def follower_recount(request_id: int) -> int:
     """Set a request's public follower count: active subscriptions to it, people and hooks."""
-    from openlocal.subscriptions.events import _active
-
-    count = (
-        Subscription.objects.filter(target_key=f"request:{request_id}").filter(_active()).count()
-    )
+    count = active_count(f"request:{request_id}")
     Request.private_objects.filter(pk=request_id).update(follower_count=count)
     return count
 

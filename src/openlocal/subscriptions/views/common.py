@@ -18,8 +18,8 @@ from openlocal.assets.models import Asset
 from openlocal.places.models import Area, Body
 from openlocal.requests.models import Category, Request
 from openlocal.subscriptions import tokens
-from openlocal.subscriptions.events import _active
 from openlocal.subscriptions.models import Subscription, TargetKind
+from openlocal.subscriptions.services import active_count
 from openlocal.subscriptions.targets import Target
 from openlocal.web.views.public import render_page
 
@@ -78,7 +78,7 @@ def target_from_key(key: str) -> Target:
 
 def follower_count(key: str) -> int:
     """How many people and endpoints actively follow a target (never who)."""
-    return Subscription.objects.filter(target_key=key).filter(_active()).count()
+    return active_count(key)
 
 
 def target_url(subscription: Subscription | Target) -> str:
