@@ -315,7 +315,7 @@ def _plans(event: Event) -> str:
         sql = query["sql"]
         if "subscriptions_subscriptioncell" in sql:
             shown.append(f"-- the cover cells at the point and its parents\n{explain(sql)}")
-        elif '"target_key" IN' in sql:
+        elif "target_key IN" in sql:
             shown.append(f"-- the active subscriptions by target key or id\n{explain(sql)}")
     return "\n\n".join(shown)
 

@@ -32,18 +32,21 @@ or a disabled endpoint: those deliveries are marked skipped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import smtplib
+import ssl
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,7 +82,7 @@ from openlocal.subscriptions.models import (
 logger = logging.getLogger(__name__)
 
 #: Outcomes are written to the database after this many sends (and at the end of a batch).
-RECORD_EVERY = 50
+RECORD_EVERY = 100
 USER_AGENT = "OpenLocal-Webhooks/1.0 (+https://www.standardwebhooks.com/)"
 
 EMAIL_CHANNELS = (Channel.IMMEDIATE,)
@@ -146,6 +149,15 @@ def claim(
     for delivery in deliveries:
         delivery.leased_until = until
     return deliveries
+
+
+def lease_running_out(deliveries: Iterable[Delivery]) -> bool:
+    """Whether a third of the lease on these deliveries has passed: time to renew it.
+
+    Until then no other worker can take them, so checking is needless work.
+    """
+    soonest = min((d.leased_until for d in deliveries if d.leased_until), default=None)
+    return soonest is None or soonest - timezone.now() < _lease() * 2 / 3
 
 
 def renew(deliveries: Sequence[Delivery], now: datetime) -> list[Delivery]:
@@ -265,9 +277,14 @@ class _Recorder:
         if self._pending >= RECORD_EVERY:
             self.flush()
 
-    def flush(self) -> None:
-        """Write the outcomes collected so far, in one transaction."""
-        if not self._pending:
+    def flush(self, *, final: bool = False) -> None:
+        """Write the outcomes collected so far, in one transaction.
+
+        Endpoints' health (failures in a row, last success, disabling) is written once, with
+        the batch's last outcomes (``final``): the interim writes only keep a crash from
+        repeating sends that were already made.
+        """
+        if not self._pending and not (final and self._endpoints):
             return
         now = self.now
         pending = Delivery.objects.filter(status=DeliveryStatus.PENDING)
@@ -285,10 +302,10 @@ class _Recorder:
                 pending.filter(pk__in=ids).update(
                     status=DeliveryStatus.SKIPPED, last_error=reason, leased_until=None
                 )
-            for (attempts, final, error, response_status), ids in self._retried.items():
+            for (attempts, last_try, error, response_status), ids in self._retried.items():
                 delay = _delay(self.schedule, attempts)
                 pending.filter(pk__in=ids).update(
-                    status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
+                    status=DeliveryStatus.FAILED if last_try else DeliveryStatus.PENDING,
                     attempts=attempts,
                     due_at=now + timedelta(seconds=delay or 0),
                     leased_until=None,
@@ -301,14 +318,15 @@ class _Recorder:
                     leased_until=None,
                     last_error="Not tried: the endpoint was not answering.",
                 )
-            exhausted = self._record_endpoints()
+            exhausted = self._record_endpoints() if final else {}
         self._sent.clear()
         self._skipped.clear()
         self._retried.clear()
         self._deferred.clear()
-        self._endpoints.clear()
         self._pending = 0
-        self._disable(exhausted)
+        if final:
+            self._endpoints.clear()
+            self._disable(exhausted)
 
     def _record_endpoints(self) -> dict[int, str]:
         """Update endpoints' failure counts; returns those to disable, with the reason."""
@@ -676,7 +694,7 @@ def send_emails(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
     done = 0
     try:
         while remaining:
-            if done and done % RECORD_EVERY == 0:
+            if done and done % RECORD_EVERY == 0 and lease_running_out(remaining):
                 remaining = renew(remaining, now)
                 if not remaining:
                     break
@@ -719,7 +737,7 @@ def send_emails(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
             _record(log, [delivery], outcome, error)
     finally:
         mailer.close()
-        log.flush()
+        log.flush(final=True)
     return log.result
 
 
@@ -793,7 +811,7 @@ def send_digests(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
             _record(log, [d for d, _ in items], outcome, error)
     finally:
         mailer.close()
-        log.flush()
+        log.flush(final=True)
     return log.result
 
 
@@ -887,6 +905,16 @@ def _public_address_error(url: str, checked: dict[str, str]) -> str:
     return checked[host]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The certificate store webhooks are checked against, read once per process.
+
+    httpx reads the CA bundle each time a client is made without one, which cost more than
+    sending a whole batch to a local receiver.
+    """
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def send_webhooks(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
     """POST a batch of webhook deliveries, signed, over one keep-alive client."""
     batch = _Batch.load(deliveries, endpoints=True)
@@ -916,6 +944,7 @@ def send_webhooks(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
         if jobs:
             with (
                 httpx.Client(
+                    verify=_tls_context(),
                     timeout=settings.WEBHOOK_TIMEOUT,
                     headers={"user-agent": USER_AGENT},
                     follow_redirects=False,
@@ -942,7 +971,7 @@ def send_webhooks(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
                 for done, future in enumerate(as_completed(futures), start=1):
                     outcome = future.result()
                     waiting.pop(outcome.delivery.pk, None)
-                    if done % RECORD_EVERY == 0 and waiting:
+                    if done % RECORD_EVERY == 0 and waiting and lease_running_out(waiting.values()):
                         held = {d.pk for d in renew(list(waiting.values()), now)}
                         for pk in set(waiting) - held:
                             lost.add(pk)
@@ -955,7 +984,7 @@ def send_webhooks(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
                     else:
                         log.sent(outcome.delivery, outcome.status)
     finally:
-        log.flush()
+        log.flush(final=True)
     return log.result
 
 

@@ -38,6 +38,7 @@ from openlocal.subscriptions.models import (
     Subscription,
     SubscriptionCell,
     TargetKind,
+    WebhookEndpoint,
 )
 
 #: When a person or endpoint matches through several subscriptions, the first kind here wins.
@@ -195,19 +196,29 @@ def target_keys(request: Request, area_ids: Iterable[int]) -> list[str]:
     return keys
 
 
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 def _spatial_candidates(latitude: float, longitude: float) -> tuple[set[int], set[int]]:
     """Drawn-area and circle subscriptions whose H3 cover holds the point: one indexed query.
 
     Returns ``(interior, boundary)``: a point in an interior cell is inside the shape; a
     boundary cell needs an exact test.
     """
-    cell = geo.point_cell(latitude, longitude, settings.AREA_COVER_RESOLUTION)
+    cells = geo.cell_and_parents(
+        geo.point_cell(latitude, longitude, settings.AREA_COVER_RESOLUTION)
+    )
     interior: set[int] = set()
     boundary: set[int] = set()
-    for pk, is_interior in SubscriptionCell.objects.filter(
-        cell__in=geo.cell_and_parents(cell)
-    ).values_list("subscription_id", "interior"):
-        (interior if is_interior else boundary).add(pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT subscription_id, interior FROM {SubscriptionCell._meta.db_table} "  # noqa: S608
+            f"WHERE cell IN ({_placeholders(cells)})",
+            cells,
+        )
+        for pk, is_interior in cursor.fetchall():
+            (interior if is_interior else boundary).add(pk)
     return interior, boundary - interior
 
 
@@ -215,7 +226,13 @@ def _inside_polygons(pks: list[int], latitude: float, longitude: float) -> set[i
     """The drawn areas among ``pks`` that contain the point (an exact shapely test)."""
     if not pks:
         return set()
-    shapes = Subscription.objects.filter(pk__in=pks).values_list("pk", "geometry")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, geometry FROM {Subscription._meta.db_table} "  # noqa: S608
+            f"WHERE id IN ({_placeholders(pks)})",
+            pks,
+        )
+        shapes = cursor.fetchall()
     return {
         pk
         for pk, wkb in shapes
@@ -244,9 +261,15 @@ def spatial_subscription_ids(latitude: float, longitude: float) -> list[int]:
         return []
     found: set[int] = set()
     polygons: list[int] = []
-    rows = Subscription.objects.filter(pk__in=interior | boundary).values_list(
-        "pk", "kind", "latitude", "longitude", "radius_m"
-    )
+    ids = sorted(interior | boundary)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, kind, latitude, longitude, radius_m "  # noqa: S608
+            f"FROM {Subscription._meta.db_table} "
+            f"WHERE id IN ({_placeholders(ids)})",
+            ids,
+        )
+        rows = cursor.fetchall()
     for pk, kind, lat, lon, radius in rows:
         hit = _spatial_hit(kind, pk, interior, (lat, lon, radius), (latitude, longitude))
         if hit is None:
@@ -264,6 +287,52 @@ def _in_circle(
     return geo.distance_m(lat, lon, latitude, longitude) <= radius
 
 
+def _active_matching_rows(
+    *,
+    keys: Sequence[str],
+    ids: Sequence[int],
+    request_key: str,
+    created: bool,
+    reporter_id: int | None,
+) -> list[tuple[Any, ...]]:
+    """The active subscriptions under ``keys`` or among ``ids`` that should hear an event.
+
+    Plain SQL rather than the ORM: this runs for every event, and building the query costs
+    more than running it. The rule for "active" is :func:`active_subscriptions`; the webhook
+    endpoint's state is looked up per matched row (a correlated scalar subquery, which the
+    database cannot turn into a scan of every endpoint), so the cost does not grow with the
+    number of endpoints.
+    """
+    subscription = Subscription._meta.db_table
+    endpoint = WebhookEndpoint._meta.db_table
+    broad = [f"s.target_key IN ({_placeholders(keys)})"]
+    params: list[Any] = [*keys]
+    if ids:
+        broad.append(f"s.id IN ({_placeholders(ids)})")
+        params += ids
+    wanted = f"({' OR '.join(broad)})"
+    if created:
+        # The reporter already has the report confirmation: no "new request" email too.
+        if reporter_id is not None:
+            wanted += " AND (s.person_id IS NULL OR s.person_id <> %s)"
+            params.append(reporter_id)
+    else:
+        # Email followers of broad targets hear only of new requests; webhooks hear all.
+        wanted = f"(s.target_key = %s OR ({wanted} AND s.endpoint_id IS NOT NULL))"
+        params.insert(0, request_key)
+    # Table names come from the models; every value is a parameter.
+    sql = (
+        "SELECT s.id, s.person_id, s.endpoint_id, s.kind, s.channel, s.latitude, "  # noqa: S608
+        f"s.longitude, s.radius_m FROM {subscription} s "
+        f"WHERE s.confirmed_at IS NOT NULL AND s.channel <> %s AND {wanted} "
+        "AND (s.endpoint_id IS NULL OR (SELECT e.confirmed_at IS NOT NULL AND "
+        f"e.disabled_at IS NULL FROM {endpoint} e WHERE e.id = s.endpoint_id))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Channel.OFF.value, *params])
+        return cursor.fetchall()
+
+
 def matching_subscriptions(event: Event) -> list[Match]:
     """Every active subscription that should hear of the event, one per person or endpoint.
 
@@ -275,23 +344,20 @@ def matching_subscriptions(event: Event) -> list[Match]:
     if request is None:
         return []
     point = (request.latitude, request.longitude)
-    broad_keys = target_keys(request, request.areas.values_list("pk", flat=True))
-    interior, boundary = _spatial_candidates(*point)
-    broad = Q(target_key__in=broad_keys) | Q(pk__in=interior | boundary)
-    if event.kind == EventKind.CREATED:
-        # The reporter already has the report confirmation: no "new request" email too.
-        wanted = broad
-        if request.reporter_id is not None:
-            wanted &= ~Q(person_id=request.reporter_id)
-    else:
-        # Email followers of broad targets hear only of new requests; webhooks hear all.
-        wanted = Q(target_key=f"request:{request.pk}") | (broad & Q(endpoint__isnull=False))
-    rows = (
-        Subscription.objects.filter(active_subscriptions())
-        .filter(wanted)
-        .values_list(
-            "pk", "person_id", "endpoint_id", "kind", "channel", "latitude", "longitude", "radius_m"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT area_id FROM {Request.areas.through._meta.db_table} "  # noqa: S608
+            "WHERE request_id = %s",
+            [request.pk],
         )
+        area_ids = [row[0] for row in cursor.fetchall()]
+    interior, boundary = _spatial_candidates(*point)
+    rows = _active_matching_rows(
+        keys=target_keys(request, area_ids),
+        ids=sorted(interior | boundary),
+        request_key=f"request:{request.pk}",
+        created=event.kind == EventKind.CREATED,
+        reporter_id=request.reporter_id,
     )
     matches: list[Match] = []
     undecided: dict[int, Match] = {}
@@ -373,6 +439,8 @@ def _create_deliveries(event: Event, matches: Sequence[Match], now: datetime) ->
     )
     table = ops.quote_name(Delivery._meta.db_table)
     names = ", ".join(ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        return _create_deliveries_postgres(event, matches, table, names, at, digest_at)
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     conflict = f"ON CONFLICT ({ops.quote_name('event_id')}, {ops.quote_name('subscription_id')})"
     written = 0
@@ -403,6 +471,40 @@ def _create_deliveries(event: Event, matches: Sequence[Match], now: datetime) ->
             )
             written += max(cursor.rowcount, 0)
     return written
+
+
+def _create_deliveries_postgres(
+    event: Event, matches: Sequence[Match], table: str, names: str, at: Any, digest_at: Any
+) -> int:
+    """The same rows in one statement, as arrays: a query with tens of thousands of
+    placeholders costs the driver more time to prepare than the database takes to insert."""
+    subscriptions: list[int] = []
+    endpoints: list[int | None] = []
+    channels: list[str] = []
+    due: list[Any] = []
+    for m in matches:
+        subscriptions.append(m.subscription_id)
+        endpoints.append(m.endpoint_id)
+        channels.append(_delivery_channel(m.endpoint_id, m.channel))
+        due.append(digest_at if m.channel == Channel.DIGEST and m.endpoint_id is None else at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) "  # noqa: S608 - names are quoted
+            "SELECT %s, u.subscription_id, u.endpoint_id, u.channel, %s, u.due_at, NULL, 0, "
+            "'', NULL, %s, NULL FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], "
+            "%s::timestamptz[]) AS u(subscription_id, endpoint_id, channel, due_at) "
+            "ON CONFLICT (event_id, subscription_id) DO NOTHING",
+            [
+                event.pk,
+                DeliveryStatus.PENDING.value,
+                at,
+                subscriptions,
+                endpoints,
+                channels,
+                due,
+            ],
+        )
+        return max(cursor.rowcount, 0)
 
 
 @transaction.atomic
