@@ -12,6 +12,7 @@ from django_ratelimit.core import get_usage
 
 from openlocal.apikeys.models import ApiKey
 from openlocal.apikeys.services import apikey_authenticate
+from openlocal.core.ratelimits import counting
 
 
 def presented_key(request: HttpRequest) -> str:
@@ -64,15 +65,16 @@ def write_limited(request: HttpRequest, key: ApiKey | None) -> Limited | None:
                 "this API key",
             ),
         )
-    for group, keyer, rate, who in checks:
-        usage = get_usage(request, group=group, key=keyer, rate=rate, increment=True)
-        if usage is not None and usage["should_limit"]:
-            retry_after = max(int(usage["time_left"]), 1)
-            return Limited(
-                f"Too many writes from {who}: the limit is {rate_text(rate)}. "
-                f"Try again in {retry_after} seconds.",
-                retry_after,
-            )
+    with counting():
+        for group, keyer, rate, who in checks:
+            usage = get_usage(request, group=group, key=keyer, rate=rate, increment=True)
+            if usage is not None and usage["should_limit"]:
+                retry_after = max(int(usage["time_left"]), 1)
+                return Limited(
+                    f"Too many writes from {who}: the limit is {rate_text(rate)}. "
+                    f"Try again in {retry_after} seconds.",
+                    retry_after,
+                )
     return None
 
 

@@ -12,14 +12,34 @@ then by ``add``. Values must be integers: this backend is for counters only.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from openlocal.core.models import RateCounter
+
+
+@contextmanager
+def counting() -> Iterator[None]:
+    """Several counts in one transaction, committed without waiting for the disk.
+
+    Each count on its own would be a transaction of its own, and on PostgreSQL each commit
+    waits for the write-ahead log to reach the disk, which cost more than the counting. A
+    count lost in a database crash only lets a few more writes through before the limit.
+    Inside a caller's transaction this changes nothing.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
 
 #: Roughly one ``add`` in this many also deletes expired counters.
 PURGE_EVERY = 200

@@ -40,7 +40,6 @@ from openlocal.requests.models import (
     Source,
     Status,
     Update,
-    UpdateKind,
 )
 from openlocal.requests.photos import PhotoError, photo_reencode
 from openlocal.requests.selectors import duplicate_candidates
@@ -238,28 +237,25 @@ def request_submit(submission: Submission) -> Created:
     sees it, and returned as the request's ``media_url`` until a photo is stored.
     """
     category = submission.category
+    media = submission.media_url
     try:
-        with transaction.atomic():
-            request = request_create(
-                category=category,
-                latitude=submission.latitude,
-                longitude=submission.longitude,
-                title=submission.title,
-                description=submission.description,
-                asset=submission.asset,
-                answers=submission.answers,
-                photos=submission.photos,
-                reporter_email=submission.email,
-                reporter_name=submission.name,
-                reporter_name_public=False,
-                address=submission.address,
-                source=Source.OPEN311,
-            )
-            if submission.media_url:
-                Update.private_objects.filter(request=request, kind=UpdateKind.CREATED).update(
-                    text=f"Photo supplied with the report: {submission.media_url}",
-                    data={"media_url": submission.media_url},
-                )
+        request = request_create(
+            category=category,
+            latitude=submission.latitude,
+            longitude=submission.longitude,
+            title=submission.title,
+            description=submission.description,
+            asset=submission.asset,
+            answers=submission.answers,
+            photos=submission.photos,
+            reporter_email=submission.email,
+            reporter_name=submission.name,
+            reporter_name_public=False,
+            address=submission.address,
+            source=Source.OPEN311,
+            first_text=f"Photo supplied with the report: {media}" if media else "",
+            first_data={"media_url": media} if media else None,
+        )
     except NotCovered as exc:
         raise Open311Error(400, str(exc)) from None
     except ValidationError as exc:

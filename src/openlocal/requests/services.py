@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from openlocal.assets.models import Asset
 from openlocal.core import geo
 from openlocal.core.models import AuditEntry
+from openlocal.core.tasks import enqueue_with_change
 from openlocal.places.models import Body, Role
 from openlocal.places.permissions import require_role
 from openlocal.places.selectors import NotCovered, areas_containing, routes_at
@@ -138,8 +139,13 @@ def request_create(
     external_id: str = "",
     created_at: datetime | None = None,
     notify: bool = True,
+    first_text: str = "",
+    first_data: Mapping[str, Any] | None = None,
 ) -> Request:
     """Route and record a new request, with its first timeline entry and photos.
+
+    ``first_text`` and ``first_data`` go on that first entry (an Open311 client's
+    ``media_url``, say).
 
     Raises :class:`NotCovered` when nobody covers the point, :class:`CategoryNotAvailable`
     when the category is not handled there, and ``ValidationError`` for bad answers.
@@ -192,6 +198,8 @@ def request_create(
         asset=asset,
         answers=cleaned_answers,
         reporter=reporter,
+        # The reporter follows their own request (below).
+        follower_count=1 if reporter is not None else 0,
         reporter_name=reporter_name.strip()[:120],
         reporter_name_public=bool(reporter_name_public and reporter_name.strip()),
         source=source,
@@ -201,11 +209,16 @@ def request_create(
         Request.private_objects.filter(pk=request.pk).update(created_at=now, updated_at=now)
         request.created_at = request.updated_at = now
     cell_counts_adjust(RequestSnapshot.of(request), +1)
-    request.areas.set(areas)
+    # A new request has no areas yet: add them without reading the (empty) set first.
+    Request.areas.through.objects.bulk_create(
+        Request.areas.through(request_id=request.pk, area_id=area.pk) for area in areas
+    )
     created = Update.private_objects.create(
         request=request,
         kind=UpdateKind.CREATED,
         public=True,
+        text=first_text.strip(),
+        data=dict(first_data or {}),
         new_status=Status.NEW,
         author_name=request.public_reporter_name,
         created_at=now,
@@ -215,20 +228,11 @@ def request_create(
         photo.image.save(content.name or "photo.jpg", content, save=False)
         photo.save()
     from openlocal.subscriptions.events import event_record
-    from openlocal.subscriptions.models import EventKind, SubscriptionSource
-    from openlocal.subscriptions.services import follow
-    from openlocal.subscriptions.targets import Target
+    from openlocal.subscriptions.models import EventKind
+    from openlocal.subscriptions.services import reporter_follows_new_request
 
     if reporter is not None:
-        # The reporter follows their own request; they gave the address with the report.
-        follow(
-            target=Target.for_request(request),
-            person=reporter,
-            source=SubscriptionSource.REPORTER,
-            confirmed=True,
-            at=now,
-        )
-        request.refresh_from_db(fields=["follower_count"])
+        reporter_follows_new_request(request=request, person=reporter, at=now)
     event_record(
         kind=EventKind.CREATED,
         request=request,
@@ -239,7 +243,7 @@ def request_create(
     if reporter is not None and notify:
         from openlocal.requests.tasks import send_report_confirmation
 
-        transaction.on_commit(lambda: send_report_confirmation.enqueue(request.pk))
+        enqueue_with_change(send_report_confirmation, request.pk)
     return request
 
 

@@ -21,6 +21,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from openlocal.core.tasks import enqueue_with_change
 from openlocal.requests.models import Person, Request
 from openlocal.requests.services import person_for_email
 from openlocal.subscriptions.events import event_record
@@ -130,11 +131,28 @@ def follow(
     return FollowResult(subscription, created=True, needs_confirmation=not confirmed)
 
 
+def reporter_follows_new_request(*, request: Request, person: Person, at: datetime) -> None:
+    """The reporter of a request being created follows it, in the creating transaction.
+
+    What :func:`follow` does for them, without its look-ups: nobody can follow a request
+    before it is committed, so there is no earlier subscription to find, and the request is
+    created with a follower count of one. Confirmed at once: they gave the address with the
+    report.
+    """
+    Subscription.objects.create(
+        person=person,
+        **Target.for_request(request).subscription_fields(),
+        channel=Channel.IMMEDIATE,
+        confirmed_at=at,
+        source=SubscriptionSource.REPORTER,
+    )
+
+
 def _send_confirmation(subscription: Subscription) -> None:
     from openlocal.subscriptions.tasks import send_follow_confirmation
 
     pk = subscription.pk
-    transaction.on_commit(lambda: send_follow_confirmation.enqueue(pk))
+    enqueue_with_change(send_follow_confirmation, pk)
 
 
 @transaction.atomic
@@ -291,7 +309,7 @@ def endpoint_register(
         from openlocal.subscriptions.tasks import send_endpoint_confirmation
 
         pk = endpoint.pk
-        transaction.on_commit(lambda: send_endpoint_confirmation.enqueue(pk))
+        enqueue_with_change(send_endpoint_confirmation, pk)
     return endpoint, secret
 
 
@@ -335,7 +353,7 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str, notify: bool = T
         from openlocal.subscriptions.tasks import send_endpoint_disabled_notice
 
         pk = endpoint.pk
-        transaction.on_commit(lambda: send_endpoint_disabled_notice.enqueue(pk))
+        enqueue_with_change(send_endpoint_disabled_notice, pk)
     return True
 
 
