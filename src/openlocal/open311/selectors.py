@@ -1,8 +1,9 @@
 """The reads behind Open311: services, public requests and public updates, as plain rows.
 
-Each page is a fixed number of queries whatever its size: one for the rows, with the latest
-public status note, the first public photo and any photo link supplied with the report
-fetched by correlated subqueries (each an indexed look-up by request), never a query per row.
+Each page is a fixed number of queries whatever its size, never a query per row. A page of
+requests is one query for the rows and one each for their timeline entries and photos (the
+latest public status note, the first public photo, any photo link supplied with the report),
+looked up by the page's request ids.
 Only public rows are read: ``Request.public_objects`` and public, visible updates of them.
 """
 
@@ -14,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.fields.json import KT
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from openlocal.assets.models import Asset
@@ -159,35 +159,48 @@ REQUEST_FIELDS = (
 
 
 def request_rows(queryset: QuerySet[Request], offset: int, limit: int) -> list[dict[str, Any]]:
-    """One page of requests as dicts, with ``status_notes``, ``photo`` and ``supplied_media``."""
-    notes = (
-        Update.private_objects.filter(request=OuterRef("pk"), public=True, hidden=False)
-        .exclude(kind=UpdateKind.CREATED)
-        .exclude(text="")
+    """One page of requests as dicts, with ``status_notes``, ``photo`` and ``supplied_media``.
+
+    Two queries whatever the page's size: the page itself, then for the page's requests
+    together their public timeline entries that carry a note or a supplied photo link, and
+    their first visible photos.
+    """
+    rows = list(queryset.values(*REQUEST_FIELDS)[offset : offset + limit])
+    extras = _page_extras([row["id"] for row in rows])
+    for row in rows:
+        row.update(extras.get(row["id"], _NO_EXTRAS))
+    return rows
+
+
+_NO_EXTRAS: dict[str, Any] = {"status_notes": None, "photo": None, "supplied_media": None}
+
+
+def _page_extras(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The latest public status note, the first photo and any supplied photo link per request."""
+    if not ids:
+        return {}
+    extras: dict[int, dict[str, Any]] = {pk: dict(_NO_EXTRAS) for pk in ids}
+    entries = (
+        Update.private_objects.filter(request_id__in=ids, public=True, hidden=False)
+        .filter(Q(kind=UpdateKind.CREATED) | ~Q(text=""))
+        .order_by("created_at", "id")
+        .values_list("request_id", "kind", "text", "data")
+    )
+    for request_id, kind, text, data in entries:
+        found = extras[request_id]
+        if kind == UpdateKind.CREATED:
+            if found["supplied_media"] is None and isinstance(data, dict):
+                found["supplied_media"] = data.get("media_url") or None
+        elif text:
+            found["status_notes"] = text  # oldest first, so the latest stays
+    photos = (
+        Photo.private_objects.filter(request_id__in=ids, hidden=False)
         .order_by("-created_at", "-id")
-        .values("text")[:1]
+        .values_list("request_id", "image")
     )
-    photo = (
-        Photo.private_objects.filter(request=OuterRef("pk"), hidden=False)
-        .order_by("created_at", "id")
-        .values("image")[:1]
-    )
-    supplied = (
-        Update.private_objects.filter(
-            request=OuterRef("pk"), kind=UpdateKind.CREATED, public=True, hidden=False
-        )
-        .order_by("created_at", "id")
-        .values(link=KT("data__media_url"))[:1]
-    )
-    return list(
-        queryset.annotate(
-            status_notes=Subquery(notes),
-            photo=Subquery(photo),
-            supplied_media=Subquery(supplied),
-        ).values(*REQUEST_FIELDS, "status_notes", "photo", "supplied_media")[
-            offset : offset + limit
-        ]
-    )
+    for request_id, image in photos:
+        extras[request_id]["photo"] = image  # newest first, so the first stays
+    return extras
 
 
 @dataclass
