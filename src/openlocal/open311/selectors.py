@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from openlocal.assets.models import Asset
@@ -176,30 +177,38 @@ _NO_EXTRAS: dict[str, Any] = {"status_notes": None, "photo": None, "supplied_med
 
 
 def _page_extras(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The latest public status note, the first photo and any supplied photo link per request."""
+    """The latest public status note, the first photo and any supplied photo link per request.
+
+    Plain SQL: with a hundred ids the ORM spent longer preparing each id than the database
+    took to answer. Table and column names come from the models; every value is a parameter.
+    """
     if not ids:
         return {}
     extras: dict[int, dict[str, Any]] = {pk: dict(_NO_EXTRAS) for pk in ids}
-    entries = (
-        Update.private_objects.filter(request_id__in=ids, public=True, hidden=False)
-        .filter(Q(kind=UpdateKind.CREATED) | ~Q(text=""))
-        .order_by("created_at", "id")
-        .values_list("request_id", "kind", "text", "data")
-    )
-    for request_id, kind, text, data in entries:
-        found = extras[request_id]
-        if kind == UpdateKind.CREATED:
-            if found["supplied_media"] is None and isinstance(data, dict):
-                found["supplied_media"] = data.get("media_url") or None
-        elif text:
-            found["status_notes"] = text  # oldest first, so the latest stays
-    photos = (
-        Photo.private_objects.filter(request_id__in=ids, hidden=False)
-        .order_by("-created_at", "-id")
-        .values_list("request_id", "image")
-    )
-    for request_id, image in photos:
-        extras[request_id]["photo"] = image  # newest first, so the first stays
+    marks = ", ".join(["%s"] * len(ids))
+    data_field = Update._meta.get_field("data")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT request_id, kind, text, data FROM {Update._meta.db_table} "  # noqa: S608
+            f"WHERE request_id IN ({marks}) AND public = %s AND hidden = %s "
+            "AND (kind = %s OR text <> '') ORDER BY created_at, id",
+            [*ids, True, False, UpdateKind.CREATED.value],
+        )
+        for request_id, kind, text, data in cursor.fetchall():
+            found = extras[request_id]
+            if kind == UpdateKind.CREATED:
+                data = data_field.from_db_value(data, None, connection)  # type: ignore[arg-type]
+                if found["supplied_media"] is None and isinstance(data, dict):
+                    found["supplied_media"] = data.get("media_url") or None
+            elif text:
+                found["status_notes"] = text  # oldest first, so the latest stays
+        cursor.execute(
+            f"SELECT request_id, image FROM {Photo._meta.db_table} "  # noqa: S608
+            f"WHERE request_id IN ({marks}) AND hidden = %s ORDER BY created_at DESC, id DESC",
+            [*ids, False],
+        )
+        for request_id, image in cursor.fetchall():
+            extras[request_id]["photo"] = image  # newest first, so the first stays
     return extras
 
 
