@@ -15,6 +15,10 @@ from openlocal.places.models import Area, AreaKind, Body, BodyKind, Membership, 
 from openlocal.places.services import area_save
 from openlocal.requests.models import Category, CategoryGroup, CategoryQuestion, RoutingRule
 
+#: The browser fixtures (one Chromium for the session) serve every test that needs a page,
+#: wherever it lives: loading them once keeps a single Playwright for the whole run.
+pytest_plugins = ["tests.e2e.browser"]
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 

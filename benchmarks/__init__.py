@@ -8,4 +8,4 @@ size measured in the same run. Results are printed and written to ``docs/benchma
 """
 
 #: The benchmarks in the order they run, each a module of this package with ``run()``.
-BENCHMARKS = ("duplicates", "matching", "fanout", "endpoints")
+BENCHMARKS = ("duplicates", "matching", "fanout", "endpoints", "imports", "exports")

@@ -122,13 +122,39 @@ between the two is what the endpoint itself costs on this machine.
 {endpoints-sqlite}
 ### PostgreSQL
 
-{endpoints-postgresql}"""
+{endpoints-postgresql}
+## Importing real files
+
+Issue 5 sets targets for the importers: the 375,664 NaPTAN stops of Great Britain in under
+60 s with peak memory under 300 MB, and Boston's 121,145 cases of 2015 in under 60 s, on SQLite
+and on PostgreSQL. The `imports` benchmark runs `openlocal import-assets` and
+`openlocal import-requests` on the real files in `../shared/data`, and on slices of them, so
+that the cost per row can be read as the data grows.
+
+### SQLite
+
+{imports-sqlite}
+### PostgreSQL
+
+{imports-postgresql}
+## Streaming open data
+
+Issue 5 sets targets for the bulk downloads: the CSV of 1M requests streamed in under 30 s
+with peak memory under 200 MB, and its first byte within 1 s. The `exports` benchmark loads
+10k, 100k and 1M requests and downloads each dataset over HTTP from a real server.
+
+### SQLite
+
+{exports-sqlite}
+### PostgreSQL
+
+{exports-postgresql}"""
 
 KEYS = [
     "machine",
     *(
         f"{name}-{db}"
-        for name in ("duplicates", "matching", "fanout", "endpoints")
+        for name in ("duplicates", "matching", "fanout", "endpoints", "imports", "exports")
         for db in _COMMANDS
     ),
 ]

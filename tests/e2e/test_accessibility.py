@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .axe import assert_accessible, wcag_violations
-from .conftest import Site
+from .browser import Site
 
 pytestmark = pytest.mark.e2e
 

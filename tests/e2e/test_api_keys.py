@@ -13,7 +13,7 @@ from openlocal.apikeys.services import apikey_authenticate
 from openlocal.apikeys.tests.conftest import staff_user
 from openlocal.places.models import Role
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import Browsing
+from tests.e2e.browser import Browsing
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from openlocal.requests.models import Request
 from openlocal.subscriptions.models import Subscription
 
 from .axe import assert_accessible
-from .conftest import Browsing, Site
+from .browser import Browsing, Site
 
 pytestmark = pytest.mark.e2e
 

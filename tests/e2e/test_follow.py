@@ -14,7 +14,7 @@ from openlocal.subscriptions.services import endpoint_ping, endpoint_register, f
 from openlocal.subscriptions.targets import Target
 
 from .axe import assert_accessible
-from .conftest import Browsing, Site
+from .browser import Browsing, Site
 
 pytestmark = pytest.mark.e2e
 

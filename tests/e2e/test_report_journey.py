@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from openlocal.requests.models import Request
 
 from .axe import assert_accessible
-from .conftest import Browsing
+from .browser import Browsing
 
 pytestmark = pytest.mark.e2e
 

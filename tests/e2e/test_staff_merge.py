@@ -11,7 +11,7 @@ from openlocal.requests.models import Request
 from openlocal.requests.services import request_create, request_support
 
 from .axe import assert_accessible
-from .conftest import Browsing, Site
+from .browser import Browsing, Site
 
 pytestmark = pytest.mark.e2e
 

@@ -1,9 +1,11 @@
-"""Writes about places: areas from GeoJSON, with their H3 cover."""
+"""Writes about places: areas with their H3 cover.
+
+Importing boundaries from files is :mod:`openlocal.importers.areas`, which saves each area
+through :func:`area_save`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -12,13 +14,6 @@ from django.utils.text import slugify
 
 from openlocal.core import geo
 from openlocal.places.models import Area, AreaCell, AreaKind
-
-
-@dataclass
-class AreaImportResult:
-    created: list[Area] = field(default_factory=list)
-    updated: list[Area] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 def _unique_slug(name: str, code: str) -> str:
@@ -84,49 +79,3 @@ def area_save(
         batch_size=2000,
     )
     return area, created
-
-
-def iter_geojson_features(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    if data.get("type") == "FeatureCollection":
-        yield from data.get("features") or []
-    elif data.get("type") == "Feature":
-        yield data
-    else:
-        raise ValueError("Expected a GeoJSON FeatureCollection or Feature.")
-
-
-def areas_import(
-    *,
-    features: Iterable[dict[str, Any]],
-    kind: str,
-    code_field: str,
-    name_field: str,
-    parent: Area | None = None,
-) -> AreaImportResult:
-    """Load areas from GeoJSON features; all or nothing: any bad feature writes none."""
-    result = AreaImportResult()
-    rows = []
-    for n, feature in enumerate(features, start=1):
-        props = feature.get("properties") or {}
-        name, code = props.get(name_field), props.get(code_field)
-        if not name:
-            result.errors.append(f"Feature {n}: no {name_field!r} property (the area's name).")
-            continue
-        if not code:
-            result.errors.append(f"Feature {n} ({name}): no {code_field!r} property (its code).")
-            continue
-        try:
-            shape = geo.geometry_from_geojson(feature.get("geometry") or {})
-        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
-            result.errors.append(f"Feature {n} ({name}): bad geometry: {exc}")
-            continue
-        rows.append((str(name), str(code), shape))
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for name, code, shape in rows:
-            area, created = area_save(
-                name=name, kind=kind, code=code, geometry=shape, parent=parent
-            )
-            (result.created if created else result.updated).append(area)
-    return result

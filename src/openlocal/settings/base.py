@@ -63,12 +63,16 @@ INSTALLED_APPS = [
     "openlocal.staff",
     "openlocal.web",
     "openlocal.api",
+    "openlocal.opendata",
+    "openlocal.importers",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Link: <licence>; rel="license" on the APIs' and feeds' answers.
+    "openlocal.opendata.middleware.LicenceLinkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -247,6 +251,24 @@ API_WRITE_RATE_PER_ADDRESS = env("API_WRITE_RATE_PER_ADDRESS") or "120/h"
 GEOJSON_CLUSTER_THRESHOLD = int(env("GEOJSON_CLUSTER_THRESHOLD") or 2000)
 #: Open311: the jurisdiction this server answers for (empty: any, as most servers do).
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID") or ""
+
+# Open data at /data/: the licence everything public is published under, and who publishes
+# it. Imported data keeps its own source's licence and attribution beside these.
+DATA_LICENCE_NAME = env("DATA_LICENCE_NAME") or "Open Government Licence v3.0"
+DATA_LICENCE_URL = env("DATA_LICENCE_URL") or (
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+)
+DATA_PUBLISHER = env("DATA_PUBLISHER") or SITE_NAME
+#: Daily snapshot files (with SHA-256 checksums) are written here by the worker.
+DATA_SNAPSHOT_DIR = Path(env("DATA_SNAPSHOT_DIR") or DATA_DIR / "snapshots").resolve()
+
+# Data quality report at /data/quality (docs/data-quality.md).
+#: Assets of one type closer than this are reported as likely duplicates.
+QUALITY_DUPLICATE_DISTANCE_M = float(env("QUALITY_DUPLICATE_DISTANCE_M") or 5)
+#: A request is overdue when open this many times its category's median time to close.
+QUALITY_OVERDUE_FACTOR = float(env("QUALITY_OVERDUE_FACTOR") or 3)
+#: A computed report is served for this long before the worker refreshes it.
+QUALITY_MAX_AGE_SECONDS = int(env("QUALITY_MAX_AGE_SECONDS") or 300)
 
 # Duplicates: open requests in the same category group within the category's radius and
 # reported within this many days are offered to a reporter before they file a copy.

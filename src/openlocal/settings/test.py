@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="openlocal-test-media-"))
+DATA_SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="openlocal-test-snapshots-"))
 STORAGES = {
     **STORAGES,
     "default": {

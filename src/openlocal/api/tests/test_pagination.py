@@ -21,7 +21,7 @@ def test_pages_are_stable_while_requests_are_added(api, make_request):
     first = api.get("/api/v1/requests?limit=2")
     body = first.json()
     assert [r["id"] for r in body["results"]] == [made[4].pk, made[3].pk]
-    assert first["Link"] == f'<{body["next"]}>; rel="next"'
+    assert first["Link"].startswith(f'<{body["next"]}>; rel="next"')
     newer = make_request(title="Reported while paging")
     seen = [r["id"] for r in body["results"]]
     url = body["next"]
@@ -32,7 +32,7 @@ def test_pages_are_stable_while_requests_are_added(api, make_request):
     assert seen == [r.pk for r in reversed(made)]
     assert newer.pk not in seen
     last = api.get("/api/v1/requests?limit=10")
-    assert "Link" not in last
+    assert 'rel="next"' not in last.get("Link", "")
     assert last.json()["next"] is None
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openlocal.apikeys.selectors import may_manage_keys
+from openlocal.importers.selectors import may_import
 from openlocal.staff.presenters import error_message, error_summary, field_value, status_tag
 
 
@@ -23,6 +24,7 @@ def staff_render(
         "field_value": field_value,
         "status_tag": status_tag,
         "may_manage_api_keys": may_manage_keys(request.user),
+        "may_import": may_import(request.user),
         **context,
     }
     return render(request, template, full, status=status)

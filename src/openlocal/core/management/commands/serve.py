@@ -39,6 +39,12 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(options["web_workers"]),
+            # Threads keep long downloads (a whole dataset, streamed) from being taken for a
+            # stuck worker and killed, and serve other visitors meanwhile.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
             "--access-logfile",
             "-",
             "--forwarded-allow-ips",

@@ -3,7 +3,9 @@
 One process does both, taking turns: the Django task queue (confirmation emails and other
 deferred work, from ``django_tasks_db``) and the delivery dispatcher
 (``openlocal.subscriptions.delivery``). Any number of workers can run side by side: each
-claims queued tasks and batches of deliveries from the database.
+claims queued tasks and batches of deliveries from the database. Once a day the first
+worker to notice queues the open data snapshot (``openlocal.opendata.tasks``), which the
+task queue then runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from openlocal.opendata.tasks import DailySnapshot
 from openlocal.subscriptions import delivery
 
 #: Tasks run per turn before the worker looks at deliveries again.
@@ -89,6 +92,13 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, request_stop)
 
         tasks = TaskQueue()
+        # The snapshot is queued like any task, so only where tasks are queued.
+        snapshot = DailySnapshot(enabled=tasks.enabled)
+
+        def other_work() -> bool:
+            queued = snapshot()
+            ran = tasks()
+            return queued or ran
 
         def report(result: delivery.BatchResult) -> None:
             if verbosity >= 1:
@@ -102,7 +112,7 @@ class Command(BaseCommand):
             until_idle=options["batch"],
             interval=options["interval"],
             stop=stop,
-            also=tasks,
+            also=other_work,
             on_batch=report,
         )
         if options["batch"] and verbosity >= 1:
