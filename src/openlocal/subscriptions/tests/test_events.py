@@ -218,3 +218,30 @@ def test_matching_uses_the_requests_own_spot_for_drawn_areas(place) -> None:
     event = Event.objects.get(request=request)
     assert told(event) == {}
     assert Subscription.objects.get(pk=ring.pk).active
+
+
+def test_a_drawn_area_is_tested_exactly_near_its_edge(place) -> None:
+    lamp = place.lamp
+    # The area's western edge runs 20 m east of the lamp: the lamp's H3 cell straddles it, so
+    # only the exact test can tell a request just inside from one just outside.
+    metre = 1 / (111_195 * 0.63)  # a metre of longitude at this latitude
+    edge = lamp.longitude + 20 * metre
+    shape = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [edge, lamp.latitude - 0.01],
+                [edge + 0.02, lamp.latitude - 0.01],
+                [edge + 0.02, lamp.latitude + 0.01],
+                [edge, lamp.latitude + 0.01],
+                [edge, lamp.latitude - 0.01],
+            ]
+        ],
+    }
+    follow(target=Target.for_polygon(shape), email="edge@example.org", confirmed=True)
+    inside = lamp_report(place, longitude=edge + 10 * metre, asset=None, reporter_email="")
+    outside = lamp_report(place, longitude=edge - 10 * metre, asset=None, reporter_email="")
+    fan_out_pending()
+
+    assert told(Event.objects.get(request=inside)) == {"edge@example.org": "polygon"}
+    assert told(Event.objects.get(request=outside)) == {}
