@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -93,23 +92,13 @@ def _to_wgs84(geometry: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geometry, convert)
 
 
-class AreaImport(BaseImport):
+class AreaImport(BaseImport[AreaColumns]):
     kind: ClassVar[str] = ImportKind.AREAS
     unit = "feature"
     record_field: ClassVar[str] = "area"
 
-    def __init__(
-        self,
-        *,
-        data: Path | bytes,
-        columns: AreaColumns,
-        max_bytes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(options=columns.to_json(), **kwargs)
-        self.data = data
-        self.columns = columns
-        self.max_bytes = max_bytes
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._file: GeoJsonFile | None = None
         self._index = 0
         self._parents: dict[str, int | None] = {}

@@ -14,7 +14,6 @@ import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import h3.api.basic_int as h3i
@@ -133,23 +132,13 @@ class _Asset:
     digest: int = 0
 
 
-class AssetImport(BaseImport):
+class AssetImport(BaseImport[AssetColumns]):
     kind: ClassVar[str] = ImportKind.ASSETS
     record_field: ClassVar[str] = "asset"
     written_models: ClassVar[tuple[type[Model], ...]] = (Asset,)
 
-    def __init__(
-        self,
-        *,
-        data: Path | bytes,
-        columns: AssetColumns,
-        max_bytes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(options=columns.to_json(), **kwargs)
-        self.data = data
-        self.max_bytes = max_bytes
-        self.columns = columns
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.geojson = False
         self._csv: CsvFile | None = None
         self._features: GeoJsonFile | None = None

@@ -20,7 +20,8 @@ import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -230,10 +231,19 @@ def digest_of(values: tuple[Any, ...]) -> int:
 ProgressCallback = Callable[[int, int, int], None]
 
 
-class BaseImport:
+class Columns(Protocol):
+    """Which columns of a file hold what, as an import's options record them."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+ColumnsT = TypeVar("ColumnsT", bound=Columns)
+
+
+class BaseImport(Generic[ColumnsT]):
     """One import of one file. Subclasses read rows (:meth:`batches`) and write them
-    (:meth:`apply`); this class keeps the source, the counts, the bad rows and the
-    transaction."""
+    (:meth:`apply`); this class keeps the file and its columns, the source, the counts, the
+    bad rows and the transaction."""
 
     kind: ClassVar[str]
     #: What a row is called in messages: a CSV line, or a GeoJSON feature.
@@ -246,8 +256,11 @@ class BaseImport:
     def __init__(
         self,
         *,
+        data: Path | bytes,
+        columns: ColumnsT,
         file_name: str,
         source: SourceDetails,
+        max_bytes: int | None = None,
         skip_invalid: bool = False,
         dry_run: bool = False,
         limit: int | None = None,
@@ -257,6 +270,10 @@ class BaseImport:
         preview_rows: int = PREVIEW_ROWS,
         options: dict[str, Any] | None = None,
     ) -> None:
+        self.data = data
+        self.columns = columns
+        #: The most a compressed file may unpack to (uploads), or None.
+        self.max_bytes = max_bytes
         self.file_name = file_name
         self.details = source
         self.skip_invalid = skip_invalid
@@ -267,7 +284,7 @@ class BaseImport:
         self.actor = actor
         self.on_progress = on_progress
         self.preview_rows = preview_rows
-        self.options = options or {}
+        self.options = options if options is not None else columns.to_json()
         self.errors: list[RowError] = []
         self._bad_lines: set[int] = set()
         #: Every id read so far, with the line it was first on.

@@ -19,7 +19,6 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import h3.api.basic_int as h3i
@@ -164,7 +163,7 @@ class _Request:
     digest: int = 0
 
 
-class RequestImport(BaseImport):
+class RequestImport(BaseImport[RequestColumns]):
     kind: ClassVar[str] = ImportKind.REQUESTS
     record_field: ClassVar[str] = "request"
     written_models: ClassVar[tuple[type[Model], ...]] = (
@@ -174,18 +173,8 @@ class RequestImport(BaseImport):
         CellCount,
     )
 
-    def __init__(
-        self,
-        *,
-        data: Path | bytes,
-        columns: RequestColumns,
-        max_bytes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(options=columns.to_json(), **kwargs)
-        self.data = data
-        self.columns = columns
-        self.max_bytes = max_bytes
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._csv: CsvFile | None = None
         self.locator = Locator()
         self._categories: dict[str, int] = {}
