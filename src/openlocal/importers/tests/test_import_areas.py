@@ -176,3 +176,29 @@ def test_vanished_areas_are_reported_and_kept(tmp_path, run_command):
     assert "1 vanished" in out.stdout and "kept, not deleted: P2" in out.stdout
     assert Area.objects.count() == 3
     assert ImportedRecord.objects.count() == 3
+
+
+@pytest.mark.shared_data
+def test_every_uk_local_authority_district(shared_data, run_command):
+    out = run_command(
+        "import-areas",
+        shared_data / "boundaries" / "uk_lad_may2023_buc.geojson",
+        "--kind",
+        "district",
+        "--code-field",
+        "LAD23CD",
+        "--name-field",
+        "LAD23NM",
+        "--attribution",
+        ONS,
+    )
+
+    assert "361 created, 0 updated, 0 unchanged, 0 vanished, 0 invalid" in out.stdout
+    # Points in each of the four nations fall in the right district.
+    for (lat, lon), code in [
+        (EXETER_CATHEDRAL, "E07000041"),  # Exeter
+        ((55.9486, -3.1999), "S12000036"),  # Edinburgh Castle
+        ((51.4816, -3.1791), "W06000015"),  # Cardiff
+        ((54.5973, -5.9301), "N09000003"),  # Belfast
+    ]:
+        assert [a.code for a in areas_containing(lat, lon)] == [code], (lat, lon)
