@@ -314,25 +314,33 @@ def _with_area_ids(rows: Iterator[Any], position: int) -> Iterator[Sequence[Any]
     """Each row (ending with its request's id) with its area ids joined by semicolons put in
     at ``position``.
 
-    The areas of a chunk of requests are read in one range scan of the link table's index,
-    since the rows come in order of id: a look-up per request cost more than the rest of the
-    export together on PostgreSQL.
+    The areas of a chunk of requests are read in one query (a range scan of the link table's
+    index, since the rows come in order of id, or an id list when the chunk is sparse): a
+    look-up per request cost more than the rest of the export together on PostgreSQL.
     """
     table = Request.areas.through._meta.db_table
     while chunk := list(islice(rows, CHUNK_SIZE)):
         areas: dict[int, list[str]] = {}
+        first, last = chunk[0][-1], chunk[-1][-1]
+        if last - first < 4 * len(chunk):
+            where, params = "request_id >= %s AND request_id <= %s", [first, last]
+        else:
+            # A filtered download (open requests only, say) is sparse in ids: a range would
+            # read the areas of every request in between, so ask for these ones.
+            ids = [row[-1] for row in chunk]
+            where, params = f"request_id IN ({', '.join(['%s'] * len(ids))})", ids
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT request_id, area_id FROM {table} "  # noqa: S608 - the model's table
-                "WHERE request_id >= %s AND request_id <= %s ORDER BY request_id, area_id",
-                [chunk[0][-1], chunk[-1][-1]],
+                f"WHERE {where} ORDER BY request_id, area_id",
+                params,
             )
             for request_id, area_id in cursor.fetchall():
                 areas.setdefault(request_id, []).append(str(area_id))
         for row in chunk:
-            ids = areas.get(row[-1])
+            found = areas.get(row[-1])
             values = list(row[:-1])
-            values.insert(position, ";".join(ids) if ids else None)
+            values.insert(position, ";".join(found) if found else None)
             yield values
 
 

@@ -333,3 +333,21 @@ def test_a_duplicate_of_a_hidden_request_does_not_say_which(client, published) -
     rows = {r["id"]: r for r in csv_rows(body(client.get("/data/requests.csv")))}
     assert rows[str(published.formula.pk)]["duplicate_of"] == str(published.fixed.pk)
     assert rows[str(published.awkward.pk)]["duplicate_of"] == ""
+
+
+def test_areas_are_the_same_whether_a_chunk_is_dense_or_sparse_in_ids(published) -> None:
+    from openlocal.opendata.datasets import _with_area_ids
+
+    expected = {
+        r.pk: ";".join(sorted(str(pk) for pk in r.areas.values_list("pk", flat=True))) or None
+        for r in Request.public_objects.all()
+    }
+    ordered = sorted(expected)
+    # Every request: ids close together, read as one range.
+    dense = list(_with_area_ids(iter([(pk, pk) for pk in ordered]), 1))
+    # The first and the last only, far apart in ids: read as a list of ids.
+    far = [ordered[0], ordered[-1] + 1000]
+    sparse = list(_with_area_ids(iter([(ordered[0], ordered[0]), (far[1], far[1])]), 1))
+
+    assert {row[0]: row[1] for row in dense} == expected
+    assert sparse == [[ordered[0], expected[ordered[0]]], [far[1], None]]
