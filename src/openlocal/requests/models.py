@@ -44,6 +44,31 @@ class Category(TimeStampedModel):
     asset_types = models.ManyToManyField("assets.AssetType", blank=True, related_name="categories")
     #: When set, the report journey asks for an asset of one of ``asset_types``.
     asset_required = models.BooleanField(default=False)
+    #: Requests in a private category are seen only by their reporter and by staff: never
+    #: on a public page, map, feed, API answer or export.
+    private = models.BooleanField(
+        default=False,
+        help_text="Requests are seen only by their reporter and staff (e.g. abuse, safeguarding).",
+    )
+    photo_required = models.BooleanField(
+        default=False, help_text="The reporter must add at least one photo."
+    )
+    #: When set, the report journey stops here and shows this notice instead of a form
+    #: (e.g. "Gas leaks are an emergency: call 0800 111 999 now").
+    stop_notice = models.TextField(
+        blank=True, help_text="Stops the journey with this notice instead of taking a report."
+    )
+    #: The service level: how many days the body aims to take to fix a request. It sets a
+    #: new request's due date and the "fixed within the service level" share on
+    #: /performance/.
+    service_level_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days within which requests should be fixed."
+    )
+    #: A reporter's "not fixed" answer reopens a request closed at most this many days ago;
+    #: 0 never reopens (the body is told all the same).
+    reopen_within_days = models.PositiveIntegerField(
+        default=90, help_text="A “not fixed” answer reopens requests closed this recently."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -174,6 +199,13 @@ OPEN_STATUSES = frozenset(
 CLOSED_STATUSES = frozenset(set(Status) - OPEN_STATUSES)
 
 
+class Priority(models.IntegerChoices):
+    LOW = 0, "Low"
+    NORMAL = 1, "Normal"
+    HIGH = 2, "High"
+    URGENT = 3, "Urgent"
+
+
 class Source(models.TextChoices):
     WEB = "web", "Website"
     OPEN311 = "open311", "Open311"
@@ -200,10 +232,10 @@ _RequestManager = models.Manager.from_queryset(RequestQuerySet)
 
 
 class PublicRequestManager(_RequestManager):
-    """What anyone may see: requests that are not hidden by moderation."""
+    """What anyone may see: requests neither hidden by moderation nor in a private category."""
 
     def get_queryset(self):  # the queryset type comes from from_queryset
-        return super().get_queryset().filter(hidden=False)
+        return super().get_queryset().filter(hidden=False, private=False)
 
 
 class PrivateRequestManager(_RequestManager):
@@ -247,6 +279,22 @@ class Request(TimeStampedModel):
     follower_count = models.PositiveIntegerField(default=0)
     #: Hidden by moderation: gone from every public view, kept for staff.
     hidden = models.BooleanField(default=False, db_index=True)
+    #: In a private category: seen only by the reporter and staff (copied from the
+    #: category when the request is made or recategorised).
+    private = models.BooleanField(default=False, db_index=True)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, db_index=True
+    )
+    #: When the body aims to have fixed it: the category's service level from creation.
+    due_at = models.DateTimeField(null=True, blank=True)
+    #: The staff member working on it. Private: never shown in public.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
 
     public_objects = PublicRequestManager()
     private_objects = PrivateRequestManager()
@@ -290,11 +338,19 @@ class UpdateKind(models.TextChoices):
     REASSIGNED = "reassigned", "Reassigned"
     MODERATED = "moderated", "Moderated"
     MERGED = "merged", "Merged"
+    ASSIGNED = "assigned", "Assigned"
+    PRIORITY = "priority", "Priority change"
+    FEEDBACK = "feedback", "Resident feedback"
+    SENT = "sent", "Sent to back office"
 
 
 class PublicUpdateManager(models.Manager["Update"]):
     def get_queryset(self) -> models.QuerySet[Update]:
-        return super().get_queryset().filter(public=True, hidden=False, request__hidden=False)
+        return (
+            super()
+            .get_queryset()
+            .filter(public=True, hidden=False, request__hidden=False, request__private=False)
+        )
 
 
 class Update(models.Model):
@@ -336,7 +392,9 @@ def photo_path(instance: Photo, filename: str) -> str:
 
 class PublicPhotoManager(models.Manager["Photo"]):
     def get_queryset(self) -> models.QuerySet[Photo]:
-        return super().get_queryset().filter(hidden=False, request__hidden=False)
+        return super().get_queryset().filter(
+            hidden=False, request__hidden=False, request__private=False
+        )
 
 
 class Photo(models.Model):

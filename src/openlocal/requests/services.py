@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -204,6 +204,8 @@ def request_create(
         reporter_name_public=bool(reporter_name_public and reporter_name.strip()),
         source=source,
         external_id=external_id,
+        private=category.private,
+        due_at=due_date(category, now),
     )
     if created_at is not None:
         Request.private_objects.filter(pk=request.pk).update(created_at=now, updated_at=now)
@@ -245,6 +247,13 @@ def request_create(
 
         enqueue_with_change(send_report_confirmation, request.pk)
     return request
+
+
+def due_date(category: Category, start: datetime) -> datetime | None:
+    """When a request made at ``start`` should be fixed by: the category's service level."""
+    if category.service_level_days is None:
+        return None
+    return start + timedelta(days=category.service_level_days)
 
 
 def actor_name(actor: Any, body: Body) -> str:

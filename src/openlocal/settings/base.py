@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "openlocal.api",
     "openlocal.opendata",
     "openlocal.importers",
+    "openlocal.feedback",
+    "openlocal.backoffice",
+    "openlocal.performance",
 ]
 
 MIDDLEWARE = [
