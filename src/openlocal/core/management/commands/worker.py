@@ -5,7 +5,8 @@ deferred work, from ``django_tasks_db``) and the delivery dispatcher
 (``openlocal.subscriptions.delivery``). Any number of workers can run side by side: each
 claims queued tasks and batches of deliveries from the database. Once a day the first
 worker to notice queues the open data snapshot (``openlocal.opendata.tasks``), which the
-task queue then runs.
+task queue then runs; and the periodic jobs apps register (``openlocal.core.schedule``:
+back-office polling, questionnaires, performance rollups) run when due.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from openlocal.core.schedule import Schedule
 from openlocal.opendata.tasks import DailySnapshot
 from openlocal.subscriptions import delivery
 
@@ -94,11 +96,13 @@ class Command(BaseCommand):
         tasks = TaskQueue()
         # The snapshot is queued like any task, so only where tasks are queued.
         snapshot = DailySnapshot(enabled=tasks.enabled)
+        periodic = Schedule()
 
         def other_work() -> bool:
             queued = snapshot()
             ran = tasks()
-            return queued or ran
+            jobs = periodic()
+            return queued or ran or jobs
 
         def report(result: delivery.BatchResult) -> None:
             if verbosity >= 1:
