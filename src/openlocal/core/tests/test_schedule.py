@@ -17,7 +17,12 @@ def _clear_cache(db):
 
 def test_a_job_runs_once_per_period_however_many_workers_ask():
     runs: list[str] = []
-    job = schedule.Job(name="test.once", every=3600, run=lambda: runs.append("x") or True)
+
+    def once() -> bool:
+        runs.append("x")
+        return True
+
+    job = schedule.Job(name="test.once", every=3600, run=once)
     first, second = schedule.Schedule([job]), schedule.Schedule([job])
 
     assert first() is True
@@ -32,9 +37,13 @@ def test_a_failing_job_is_logged_and_the_others_still_run(caplog):
     def broken() -> bool:
         raise RuntimeError("back office unreachable")
 
+    def fine() -> bool:
+        ran.append("fine")
+        return True
+
     jobs = [
         schedule.Job(name="test.broken", every=60, run=broken),
-        schedule.Job(name="test.fine", every=60, run=lambda: ran.append("fine") or True),
+        schedule.Job(name="test.fine", every=60, run=fine),
     ]
     assert schedule.Schedule(jobs)() is True
     assert ran == ["fine"]
