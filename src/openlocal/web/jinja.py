@@ -9,7 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -25,8 +25,12 @@ def localtime(value: Any, fmt: str = "%-d %B %Y, %-I:%M%p") -> str:
 
 def environment(**options: Any) -> Environment:
     app_loader = options.pop("loader", None)
-    # Django passes autoescape=True from settings.TEMPLATES (and it is the backend default).
-    env = Environment(**options)  # noqa: S701
+    # Everything is escaped as HTML except plain-text templates (the text parts of emails),
+    # where an escaped apostrophe would arrive as "&#39;".
+    options["autoescape"] = select_autoescape(
+        disabled_extensions=("txt",), default_for_string=True, default=True
+    )
+    env = Environment(**options)  # noqa: S701 (select_autoescape above)
     loaders = [
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ]
