@@ -1,7 +1,16 @@
-"""URLs of feedback (filled in as the app grows)."""
+"""URLs of residents' feedback, at the site root.
 
-from django.urls import URLPattern
+Names other code relies on: ``feedback:give`` (the request page's buttons post here) and
+``feedback:questionnaire`` (the links in questionnaire emails).
+"""
+
+from django.urls import path
+
+from openlocal.feedback import views
 
 app_name = "feedback"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("requests/<int:pk>/feedback", views.give, name="give"),
+    path("questionnaire/<str:token>", views.questionnaire, name="questionnaire"),
+]
