@@ -53,10 +53,12 @@ def asset_ref(asset: Asset) -> dict[str, Any]:
 
 
 def request_out(request: Request) -> dict[str, Any]:
-    """A request from ``Request.public_objects`` with category, body and asset selected."""
+    """A request from ``Request.public_objects`` with category, body and asset selected
+    (or, in the answer to the report that made it, a private one)."""
     return {
         "id": request.pk,
         "url": absolute(request.get_absolute_url()),
+        "private": request.private,
         "title": request.title,
         "description": request.description,
         "status": request.status,
@@ -139,6 +141,10 @@ def category_out(category: Category) -> dict[str, Any]:
         "asset_types": [t.slug for t in category.asset_types.all()],
         "asset_required": category.asset_required,
         "duplicate_radius_m": category.duplicate_radius_m,
+        "private": category.private,
+        "photo_required": category.photo_required,
+        "stop_notice": category.stop_notice.strip() or None,
+        "service_level_days": category.service_level_days,
         "questions": [
             {
                 "code": q.code,

@@ -88,6 +88,14 @@ NOT_COVERED = ProblemType(
     "Nobody covers this location",
     "No council or other body on this site covers the point given.",
 )
+CATEGORY_STOPPED = ProblemType(
+    "category-stopped",
+    422,
+    "This category takes no reports",
+    "The category has a stop notice (an emergency, say, that must be phoned in): `detail` "
+    "carries the notice to show the person instead of a form. GET /api/v1/categories gives "
+    "each category's `stop_notice`, so that a client can show it before anything is typed.",
+)
 RATE_LIMITED = ProblemType(
     "rate-limited",
     429,
@@ -111,6 +119,7 @@ PROBLEM_TYPES = (
     METHOD_NOT_ALLOWED,
     VALIDATION,
     NOT_COVERED,
+    CATEGORY_STOPPED,
     RATE_LIMITED,
     SERVER_ERROR,
 )

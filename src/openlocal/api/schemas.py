@@ -95,9 +95,28 @@ class CategoryOut(CategoryRef):
     group_label: str
     description: str
     active: bool
-    asset_types: list[str] = Field(description="Slugs of the asset types it is reported on.")
+    asset_types: list[str] = Field(
+        description="Slugs of the asset types it is reported on: only assets of these types "
+        "may be given with a report in it."
+    )
     asset_required: bool
     duplicate_radius_m: int
+    private: bool = Field(
+        description="Requests in it are seen only by their reporter and staff: never in any "
+        "list, map, feed or export. Tell the reporter before they send."
+    )
+    photo_required: bool = Field(
+        description="A report needs at least one photo. This API takes no photos, so report "
+        "these through Open311 with a `media` file, or on the website."
+    )
+    stop_notice: str | None = Field(
+        description="When set, the category takes no reports: show this notice instead of a "
+        "form (e.g. an emergency number to call). Reporting in it is refused."
+    )
+    service_level_days: int | None = Field(
+        description="The days within which the body aims to fix a request, when it has a "
+        "service level."
+    )
     questions: list[QuestionOut]
     url: str
 
@@ -157,6 +176,11 @@ class AssetPage(BaseModel):
 class RequestOut(BaseModel):
     id: int
     url: str = Field(description="The request's public page.")
+    private: bool = Field(
+        description="In a private category: only ever true in the answer to the report that "
+        "made it. Nobody but its reporter (through the link emailed to them) and staff can "
+        "see it; everywhere else it answers 404."
+    )
     title: str
     description: str
     status: StatusName
@@ -308,6 +332,42 @@ class MergeIn(In):
 class MergeOut(BaseModel):
     duplicate: RequestOut
     into: RequestOut
+
+
+PriorityName = Literal["low", "normal", "high", "urgent"]
+
+
+class TriageIn(In):
+    """Leave a field out to keep it as it is; a value it already has changes nothing."""
+
+    priority: PriorityName | None = Field(default=None, description="How urgent it is.")
+    assigned_to: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None,
+        description="The email address (or username) of the member of staff to work on it "
+        "(an inspector, manager or administrator of its body), or null for nobody. A key acts "
+        "through its own staff identity, an inspector, which may assign a request only to "
+        "itself (its username is in `assigned_to` once it has one) or give it back, unless "
+        "the body's administrators made it a manager.",
+    )
+    due_at: datetime | None = Field(
+        default=None,
+        description="When it should be fixed by, overriding the category's service level, or "
+        "null for no due date. Needs the manager role.",
+    )
+
+
+class TriageOut(BaseModel):
+    """Staff only: the assignee is never in a public answer."""
+
+    request: RequestOut
+    priority: PriorityName
+    assigned_to: str | None = Field(
+        description="The assignee's email address (a key's own identity: its username), or null."
+    )
+    due_at: datetime | None
+    updates: list[StaffUpdateOut] = Field(
+        description="The internal timeline entries the changes wrote (none when nothing changed)."
+    )
 
 
 # Subscriptions and webhooks ---------------------------------------------------------------

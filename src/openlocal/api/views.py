@@ -117,7 +117,11 @@ def examples() -> list[Example]:
                 f"{api}/requests?body={body.slug}&status=closed",
             )
         )
-    asset = Asset.objects.select_related("asset_type").filter(requests__hidden=False).first()
+    asset = (
+        Asset.objects.select_related("asset_type")
+        .filter(requests__hidden=False, requests__private=False)
+        .first()
+    )
     if asset is not None:
         found.append(
             Example(

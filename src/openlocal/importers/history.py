@@ -67,6 +67,8 @@ _REQUEST_FIELDS = [
     "closed_at",
     "created_at",
     "updated_at",
+    # Copied from the category: a private category's requests are never public.
+    "private",
 ]
 _UPDATE_FIELDS = [
     "request_id",
@@ -179,6 +181,7 @@ class RequestImport(BaseImport[RequestColumns]):
         self.locator = Locator()
         self._categories: dict[str, int] = {}
         self._category_names: dict[int, str] = {}
+        self._private_categories: set[int] = set()
         self._category_by_value: dict[str, int | str] = {}
         self._status_by_value: dict[str, str | tuple[str]] = {}
         #: The map's rollup, to be added to: ``(resolution, cell, category, status)`` →
@@ -252,10 +255,12 @@ class RequestImport(BaseImport[RequestColumns]):
     # Translating values --------------------------------------------------------------------
 
     def _load_categories(self) -> None:
-        for pk, code, slug, name in Category.objects.values_list(
-            "pk", "service_code", "slug", "name"
+        for pk, code, slug, name, private in Category.objects.values_list(
+            "pk", "service_code", "slug", "name", "private"
         ):
             self._category_names[pk] = name
+            if private:
+                self._private_categories.add(pk)
             for key in (code, slug):
                 self._categories.setdefault(key, pk)
                 self._categories.setdefault(key.casefold(), pk)
@@ -559,6 +564,7 @@ class RequestImport(BaseImport[RequestColumns]):
                 "acknowledged_at",
                 "closed_at",
                 "created_at",
+                "private",
             ):
                 stored[row[0]] = row
         creates: list[_Request] = []
@@ -678,6 +684,7 @@ class RequestImport(BaseImport[RequestColumns]):
                     r.closed_at,
                     r.created_at,
                     r.closed_at or r.created_at,
+                    r.category_id in self._private_categories,
                     None,
                     "{}",
                     None,
@@ -710,7 +717,8 @@ class RequestImport(BaseImport[RequestColumns]):
             )
             if r.closed_at is not None:
                 timeline.append(self._timeline(r, pk, Status.NEW.value, r.closed_at))
-            self._count((r.cell, r.category_id, r.status, r.latitude, r.longitude), +1)
+            if r.category_id not in self._private_categories:
+                self._count((r.cell, r.category_id, r.status, r.latitude, r.longitude), +1)
         writer.insert(
             Request,
             [
@@ -757,10 +765,12 @@ class RequestImport(BaseImport[RequestColumns]):
                 acknowledged,
                 closed,
                 created,
+                was_private,
             ) = before
             closed_at = (r.closed_at or closed or now) if r.status in CLOSED_STATUSES else None
             if acknowledged is None and r.status != Status.NEW:
                 acknowledged = closed_at or r.created_at
+            private = r.category_id in self._private_categories
             rows.append(
                 (
                     r.title,
@@ -776,6 +786,7 @@ class RequestImport(BaseImport[RequestColumns]):
                     closed_at,
                     r.created_at,
                     now,
+                    private,
                     pk,
                 )
             )
@@ -784,8 +795,9 @@ class RequestImport(BaseImport[RequestColumns]):
             if status != r.status:
                 at = r.closed_at if r.status in CLOSED_STATUSES and r.closed_at else now
                 timeline.append(self._timeline(r, pk, status, at))
-            if not hidden:
+            if not hidden and not was_private:
                 self._count((cell, category_id, status, lat, lon), -1)
+            if not hidden and not private:
                 self._count((r.cell, r.category_id, r.status, r.latitude, r.longitude), +1)
         writer.update(Request, _REQUEST_FIELDS, rows)
         if moved_opening:

@@ -108,6 +108,15 @@ def request_merge(
         )
     if into.hidden:
         raise ValidationError({"into": [f"Request #{into.pk} is hidden; merge into a public one."]})
+    if into.private:
+        raise ValidationError(
+            {
+                "into": [
+                    f"Request #{into.pk} is private, so the followers moved to it could not see "
+                    "it; merge into a public request, or close this one with a message instead."
+                ]
+            }
+        )
     now = at or timezone.now()
     merge = RequestMerge(
         duplicate=duplicate,

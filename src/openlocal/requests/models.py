@@ -48,15 +48,19 @@ class Category(TimeStampedModel):
     #: on a public page, map, feed, API answer or export.
     private = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Requests are seen only by their reporter and staff (e.g. abuse, safeguarding).",
     )
     photo_required = models.BooleanField(
-        default=False, help_text="The reporter must add at least one photo."
+        default=False, db_default=False, help_text="The reporter must add at least one photo."
     )
     #: When set, the report journey stops here and shows this notice instead of a form
     #: (e.g. "Gas leaks are an emergency: call 0800 111 999 now").
     stop_notice = models.TextField(
-        blank=True, help_text="Stops the journey with this notice instead of taking a report."
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Stops the journey with this notice instead of taking a report.",
     )
     #: The service level: how many days the body aims to take to fix a request. It sets a
     #: new request's due date and the "fixed within the service level" share on
@@ -67,7 +71,9 @@ class Category(TimeStampedModel):
     #: A reporter's "not fixed" answer reopens a request closed at most this many days ago;
     #: 0 never reopens (the body is told all the same).
     reopen_within_days = models.PositiveIntegerField(
-        default=90, help_text="A “not fixed” answer reopens requests closed this recently."
+        default=90,
+        db_default=90,
+        help_text="A “not fixed” answer reopens requests closed this recently.",
     )
     active = models.BooleanField(default=True)
 
@@ -281,9 +287,11 @@ class Request(TimeStampedModel):
     hidden = models.BooleanField(default=False, db_index=True)
     #: In a private category: seen only by the reporter and staff (copied from the
     #: category when the request is made or recategorised).
-    private = models.BooleanField(default=False, db_index=True)
+    #: Database defaults too, so that bulk loaders that name their columns (importers,
+    #: benchmarks) need not know every workflow field.
+    private = models.BooleanField(default=False, db_default=False, db_index=True)
     priority = models.PositiveSmallIntegerField(
-        choices=Priority.choices, default=Priority.NORMAL, db_index=True
+        choices=Priority.choices, default=Priority.NORMAL, db_default=Priority.NORMAL, db_index=True
     )
     #: When the body aims to have fixed it: the category's service level from creation.
     due_at = models.DateTimeField(null=True, blank=True)
@@ -340,6 +348,7 @@ class UpdateKind(models.TextChoices):
     MERGED = "merged", "Merged"
     ASSIGNED = "assigned", "Assigned"
     PRIORITY = "priority", "Priority change"
+    DUE = "due", "Due date change"
     FEEDBACK = "feedback", "Resident feedback"
     SENT = "sent", "Sent to back office"
 
@@ -392,8 +401,10 @@ def photo_path(instance: Photo, filename: str) -> str:
 
 class PublicPhotoManager(models.Manager["Photo"]):
     def get_queryset(self) -> models.QuerySet[Photo]:
-        return super().get_queryset().filter(
-            hidden=False, request__hidden=False, request__private=False
+        return (
+            super()
+            .get_queryset()
+            .filter(hidden=False, request__hidden=False, request__private=False)
         )
 
 

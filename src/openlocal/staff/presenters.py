@@ -13,10 +13,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from openlocal.core.models import AuditEntry
 from openlocal.places.models import AREA_KIND_ORDER, ROLE_RANK, Area, Role
-from openlocal.requests.models import CLOSED_STATUSES, Status, Update, UpdateKind
+from openlocal.requests.models import CLOSED_STATUSES, Priority, Status, Update, UpdateKind
 
 #: The least role each workspace action needs. The services check the same rule; the pages
 #: use it to show only the forms a person can use.
@@ -33,6 +34,10 @@ ACTION_ROLES: dict[str, Role] = {
     "audit": Role.MANAGER,
     "merge": Role.INSPECTOR,
     "unmerge": Role.INSPECTOR,
+    "assign": Role.INSPECTOR,
+    "priority": Role.INSPECTOR,
+    "due": Role.MANAGER,
+    "bulk": Role.INSPECTOR,
 }
 
 _TAG_CLASSES: dict[str, str] = {
@@ -149,9 +154,19 @@ def timeline_entry(update: Update) -> TimelineEntry:
         heading = "Moderated"
     elif kind == UpdateKind.MERGED:
         heading = merge_heading(data)
+    elif kind == UpdateKind.ASSIGNED:
+        heading = assignment_heading(data)
+    elif kind == UpdateKind.PRIORITY:
+        heading = (
+            f"Priority changed from {priority_label(data.get('from'))} "
+            f"to {priority_label(data.get('to'))}"
+        )
+    elif kind == UpdateKind.DUE:
+        heading = "Due date changed"
     else:
         heading = update.get_kind_display()
     internal = not update.public
+    due_change = kind == UpdateKind.DUE
     if kind == UpdateKind.NOTE:
         label = "Internal note – not public"
     elif internal:
@@ -168,8 +183,78 @@ def timeline_entry(update: Update) -> TimelineEntry:
         internal=internal,
         internal_label=label,
         hidden=update.hidden,
-        redactable=bool(update.text) and kind != UpdateKind.MODERATED,
+        redactable=bool(update.text) and kind != UpdateKind.MODERATED and not due_change,
     )
+
+
+def assignment_heading(data: Mapping[str, Any]) -> str:
+    """The heading of an assignment entry: to whom, and from whom when it was taken over."""
+    before, after = str(data.get("from") or ""), str(data.get("to") or "")
+    if not after:
+        return f"Unassigned (was {before})" if before else "Unassigned"
+    if before:
+        return f"Assigned to {after} (was {before})"
+    return f"Assigned to {after}"
+
+
+def priority_label(value: Any) -> str:
+    try:
+        return str(Priority(int(value)).label)
+    except (TypeError, ValueError):
+        return "?"
+
+
+_PRIORITY_TAGS: dict[int, str] = {
+    Priority.LOW: "govuk-tag--grey",
+    Priority.NORMAL: "govuk-tag--blue",
+    Priority.HIGH: "govuk-tag--orange",
+    Priority.URGENT: "govuk-tag--red",
+}
+
+
+def priority_tag(priority: int) -> dict[str, str]:
+    """Parameters for govukTag: urgent is red, high orange, normal blue, low grey."""
+    return {
+        "text": priority_label(priority),
+        "classes": _PRIORITY_TAGS.get(priority, "govuk-tag--grey"),
+    }
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a request is due, as the queue and the workspace show it."""
+
+    #: "10 March 2027", or "" without a due date.
+    date: str
+    #: Still open after its due date.
+    overdue: bool
+    #: "Overdue by 3 days", "Due today", "Due in 5 days", "" when closed or without a date.
+    relative: str
+
+
+def due_info(due_at: datetime | None, status: str, now: datetime) -> Due:
+    """A request's due date in words; a closed request is never overdue."""
+    if due_at is None:
+        return Due(date="", overdue=False, relative="")
+    local_due = timezone.localtime(due_at)
+    text = local_due.strftime("%-d %B %Y")
+    if status in CLOSED_STATUSES:
+        return Due(date=text, overdue=False, relative="")
+    days = (local_due.date() - timezone.localtime(now).date()).days
+    if due_at < now:
+        late = max(-days, 0)
+        if late == 0:
+            relative = "Overdue since earlier today"
+        else:
+            relative = f"Overdue by {count_text(late, 'day')}"
+        return Due(date=text, overdue=True, relative=relative)
+    if days == 0:
+        relative = "Due today"
+    elif days == 1:
+        relative = "Due tomorrow"
+    else:
+        relative = f"Due in {days:,} days"
+    return Due(date=text, overdue=False, relative=relative)
 
 
 def merge_heading(data: Mapping[str, Any]) -> str:
@@ -262,6 +347,10 @@ _AUDIT_ACTIONS = {
     "request.redact": "Request text redacted",
     "update.redact": "Timeline entry redacted",
     "photo.hide": "Photo hidden from the public",
+    "request.assign": "Assignment changed",
+    "request.priority": "Priority changed",
+    "request.due": "Due date changed",
+    "request.status": "Status changed",
 }
 
 _FIELD_LABELS: dict[str, str] = {"title": "Title", "description": "Description", "text": "Text"}
@@ -276,6 +365,35 @@ class AuditLine:
     #: What moderation replaced: ``[(label, original text)]``.
     originals: list[tuple[str, str]] = field(default_factory=list)
     file: str = ""
+    #: What changed, in words: "From Normal to High", "From nobody to Ivy Inspector".
+    change: str = ""
+    #: "Part of a bulk change to 12 requests", or "".
+    bulk: str = ""
+
+
+def _due_words(value: Any) -> str:
+    if not value:
+        return "none"
+    try:
+        return timezone.localtime(datetime.fromisoformat(str(value))).strftime("%-d %B %Y")
+    except ValueError:
+        return str(value)
+
+
+def audit_change(action: str, data: Mapping[str, Any]) -> str:
+    """What a workflow audit entry changed, from its data."""
+    if action == "request.assign":
+        return f"From {data.get('from') or 'nobody'} to {data.get('to') or 'nobody'}"
+    if action == "request.priority":
+        return f"From {priority_label(data.get('from'))} to {priority_label(data.get('to'))}"
+    if action == "request.due":
+        return f"From {_due_words(data.get('from'))} to {_due_words(data.get('to'))}"
+    if action == "request.status":
+        return (
+            f"From {status_label(str(data.get('from', '')))} "
+            f"to {status_label(str(data.get('to', '')))}"
+        )
+    return ""
 
 
 def audit_line(entry: AuditEntry, *, actor_name: str = "") -> AuditLine:
@@ -288,6 +406,7 @@ def audit_line(entry: AuditEntry, *, actor_name: str = "") -> AuditLine:
         ]
     elif isinstance(original, str):
         originals = [("Text", original)]
+    bulk = data.get("bulk")
     return AuditLine(
         action=_AUDIT_ACTIONS.get(entry.action, entry.action),
         actor=actor_name or "Unknown or deleted user",
@@ -295,6 +414,8 @@ def audit_line(entry: AuditEntry, *, actor_name: str = "") -> AuditLine:
         reason=str(data.get("reason") or ""),
         originals=originals,
         file=str(data.get("file") or ""),
+        change=audit_change(entry.action, data),
+        bulk=f"Part of a bulk change to {count_text(int(bulk), 'request')}" if bulk else "",
     )
 
 

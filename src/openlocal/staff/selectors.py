@@ -8,13 +8,16 @@ exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from openlocal.core.models import AuditEntry
-from openlocal.places.models import Area, Body
+from openlocal.places.models import ROLE_RANK, Area, Body, Membership, Role
 from openlocal.places.permissions import bodies_for
 from openlocal.requests.models import (
     CLOSED_STATUSES,
@@ -27,6 +30,7 @@ from openlocal.requests.models import (
 )
 from openlocal.requests.selectors import Candidate, duplicate_candidates
 from openlocal.staff.forms import QueueFilterForm
+from openlocal.staff.models import ResponseTemplate, SavedView
 from openlocal.staff.presenters import STATUS_ORDER
 from openlocal.subscriptions.models import Channel, Subscription
 
@@ -40,7 +44,13 @@ def staff_requests(user: Any, bodies: list[Body] | None = None) -> RequestQueryS
 
 def staff_request_or_404(user: Any, pk: int) -> Request:
     """The request, if it belongs to one of the user's bodies; otherwise 404."""
-    request = staff_requests(user).with_related().select_related("reporter").filter(pk=pk).first()
+    request = (
+        staff_requests(user)
+        .with_related()
+        .select_related("reporter", "assigned_to")
+        .filter(pk=pk)
+        .first()
+    )
     if request is None:
         raise Http404("No request with this number in your bodies.")
     return request
@@ -68,9 +78,19 @@ def _status_rank() -> Case:
 
 
 def queue_filter(
-    queryset: RequestQuerySet, filters: dict[str, Any], *, with_status: bool = True
+    queryset: RequestQuerySet,
+    filters: dict[str, Any],
+    *,
+    with_status: bool = True,
+    user: Any = None,
+    now: datetime | None = None,
 ) -> RequestQuerySet:
-    """Apply the queue's filters (see :meth:`QueueFilterForm.filters`)."""
+    """Apply the queue's filters (see :meth:`QueueFilterForm.filters`).
+
+    ``user`` is who "assigned to me" means; ``now`` is when ages and due dates are measured
+    from.
+    """
+    now = now or timezone.now()
     if filters["body"] is not None:
         queryset = queryset.filter(body=filters["body"])
     if filters["category"] is not None:
@@ -86,6 +106,25 @@ def queue_filter(
         if number.isdigit() and len(number) < 18:
             match |= Q(pk=int(number))
         queryset = queryset.filter(match)
+    if filters.get("age"):
+        queryset = queryset.filter(created_at__lt=now - timedelta(days=filters["age"]))
+    if filters.get("priority") is not None:
+        queryset = queryset.filter(priority=filters["priority"])
+    if filters.get("supporters"):
+        queryset = queryset.filter(supporter_count__gte=filters["supporters"])
+    assigned = filters.get("assigned")
+    if assigned == QueueFilterForm.ASSIGNED_ME:
+        queryset = queryset.filter(assigned_to=user) if user is not None else queryset.none()
+    elif assigned == QueueFilterForm.ASSIGNED_NONE:
+        queryset = queryset.filter(assigned_to__isnull=True)
+    due = filters.get("due")
+    if due == QueueFilterForm.DUE_OVERDUE:
+        # Overdue means still open after its due date: a closed request is done, late or not.
+        queryset = queryset.filter(due_at__lt=now, status__in=OPEN_STATUSES)
+    elif due == QueueFilterForm.DUE_WEEK:
+        queryset = queryset.filter(due_at__gte=now, due_at__lt=now + timedelta(days=7))
+    elif due == QueueFilterForm.DUE_NONE:
+        queryset = queryset.filter(due_at__isnull=True)
     if with_status:
         status = filters["status"]
         if status == QueueFilterForm.STATUS_OPEN:
@@ -100,8 +139,17 @@ def queue_filter(
 def queue_sort(queryset: RequestQuerySet, sort: str) -> RequestQuerySet:
     if sort == "newest":
         return queryset.order_by("-created_at", "-id")
+    if sort == "demand":
+        # Demand is everyone who has the problem or cares about it: "me too"s and followers.
+        return queryset.annotate(demand=F("supporter_count") + F("follower_count")).order_by(
+            "-demand", "created_at", "id"
+        )
     if sort == "supporters":
         return queryset.order_by("-supporter_count", "created_at", "id")
+    if sort == "priority":
+        return queryset.order_by("-priority", "created_at", "id")
+    if sort == "due":
+        return queryset.order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
     if sort == "status":
         return queryset.annotate(status_rank=_status_rank()).order_by(
             "status_rank", "created_at", "id"
@@ -111,7 +159,7 @@ def queue_sort(queryset: RequestQuerySet, sort: str) -> RequestQuerySet:
 
 def queue_page_requests(queryset: RequestQuerySet) -> RequestQuerySet:
     """What the queue table needs for each row, fetched in a fixed number of queries."""
-    return queryset.select_related("category").prefetch_related(
+    return queryset.select_related("category", "assigned_to").prefetch_related(
         Prefetch("areas", queryset=Area.objects.defer("geometry"))
     )
 
@@ -228,4 +276,69 @@ def merge_preview(duplicate: Request, original: Request) -> MergePreview:
         supporters=supporters.count() - supporters_shared,
         supporters_shared=supporters_shared,
         reporter_supports=reporter_supports,
+    )
+
+
+# Workflow -------------------------------------------------------------------------------
+
+#: The roles whose holders can be assigned a body's requests (see ``requests.workflow``).
+ASSIGNABLE_ROLES = [r for r in Role if ROLE_RANK[r] >= ROLE_RANK[Role.INSPECTOR]]
+
+
+def roles_by_body(user: Any, bodies: list[Body]) -> dict[int, Role]:
+    """The user's role in each of the bodies, in one query (administrator everywhere for a
+    superuser)."""
+    if getattr(user, "is_superuser", False):
+        return {b.pk: Role.ADMINISTRATOR for b in bodies}
+    rows = Membership.objects.filter(user=user, body__in=[b.pk for b in bodies]).values_list(
+        "body_id", "role"
+    )
+    return {body_id: Role(role) for body_id, role in rows}
+
+
+def assignable_staff(body_ids: list[int]) -> QuerySet[Any]:
+    """People who may be assigned requests of these bodies: their inspectors, managers and
+    administrators, by name."""
+    return (
+        get_user_model()
+        ._default_manager.filter(
+            is_active=True,
+            memberships__body__in=body_ids,
+            memberships__role__in=ASSIGNABLE_ROLES,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def saved_views(user: Any, bodies: list[Body]) -> QuerySet[SavedView]:
+    """The user's own saved views and those shared with the staff of their bodies."""
+    return (
+        SavedView.objects.filter(Q(owner=user) | Q(shared_with__in=[b.pk for b in bodies]))
+        .select_related("owner", "shared_with")
+        .order_by("name", "id")
+    )
+
+
+def response_templates_for(request: Request) -> QuerySet[ResponseTemplate]:
+    """The body's templates that fit the request's category (or every category)."""
+    return ResponseTemplate.objects.filter(body_id=request.body_id).filter(
+        Q(category__isnull=True) | Q(category_id=request.category_id)
+    )
+
+
+def managed_bodies(user: Any) -> QuerySet[Body]:
+    """Bodies where the user may manage response templates: manager or administrator."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Body.objects.none()
+    if user.is_superuser:
+        return Body.objects.order_by("name")
+    return Body.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.MANAGER, Role.ADMINISTRATOR]
+    ).order_by("name")
+
+
+def manageable_templates(user: Any) -> QuerySet[ResponseTemplate]:
+    return ResponseTemplate.objects.filter(body__in=managed_bodies(user)).select_related(
+        "body", "category"
     )

@@ -95,7 +95,7 @@ def asset_list(
 ) -> dict[str, Any]:
     """Assets (streetlights, bus stops, benches...) with how many requests each has had."""
     assets = Asset.objects.select_related("asset_type", "body").annotate(
-        public_requests=Count("requests", filter=Q(requests__hidden=False))
+        public_requests=Count("requests", filter=Q(requests__hidden=False, requests__private=False))
     )
     if params.bbox.strip():
         box = parse_bbox(params.bbox)

@@ -24,7 +24,7 @@ from openlocal.api.lookups import (
     public_request,
 )
 from openlocal.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Order, link_header, paginate
-from openlocal.api.problems import FORBIDDEN, Problem
+from openlocal.api.problems import CATEGORY_STOPPED, FORBIDDEN, NOT_FOUND, Problem
 from openlocal.api.responses import errors
 from openlocal.api.schemas import (
     Latitude,
@@ -40,14 +40,19 @@ from openlocal.api.schemas import (
     StaffUpdateList,
     SupportIn,
     SupportOut,
+    TriageIn,
+    TriageOut,
 )
 from openlocal.apikeys.models import ApiKey, Scope
 from openlocal.assets.models import Asset
+from openlocal.places.models import Role
+from openlocal.places.permissions import has_role, require_role
 from openlocal.requests.merging import request_merge
 from openlocal.requests.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Photo,
+    Priority,
     Request,
     RequestQuerySet,
     Source,
@@ -56,6 +61,7 @@ from openlocal.requests.models import (
 from openlocal.requests.models import Status as RequestStatus
 from openlocal.requests.selectors import duplicate_candidates
 from openlocal.requests.services import (
+    CategoryStopped,
     person_for_email,
     request_comment,
     request_create,
@@ -63,6 +69,8 @@ from openlocal.requests.services import (
     request_status_change,
     request_support,
 )
+from openlocal.requests.workflow import request_assign, request_set_due, request_set_priority
+from openlocal.staff.selectors import assignable_staff
 from openlocal.subscriptions.models import SubscriptionSource
 from openlocal.subscriptions.services import follow
 from openlocal.subscriptions.targets import Target
@@ -169,14 +177,22 @@ def request_list(
 
 
 def detail(request: Request) -> dict[str, Any]:
+    """A request with its public parts; for a private one (only in the answer to the report
+    that made it) the same parts a public one would show, never internal notes."""
+    if request.private:
+        photos = Photo.private_objects.filter(request=request, hidden=False)
+        timeline = Update.private_objects.filter(request=request, public=True, hidden=False)
+    else:
+        photos = Photo.public_objects.filter(request=request)
+        timeline = Update.public_objects.filter(request=request)
     return presenters.request_detail(
         request,
         areas=request.areas.defer("geometry").order_by("name"),
-        photos=Photo.public_objects.filter(request=request).order_by("created_at", "id"),
+        photos=photos.order_by("created_at", "id"),
         duplicates=Request.public_objects.filter(duplicate_of=request)
         .order_by("id")
         .values_list("id", flat=True),
-        timeline=Update.public_objects.filter(request=request).order_by("created_at", "id"),
+        timeline=timeline.order_by("created_at", "id"),
     )
 
 
@@ -201,10 +217,28 @@ def request_new(request: HttpRequest, response: HttpResponse, data: RequestIn) -
     """Report a problem or need (API key with the `submit` scope).
 
     It is routed to the body responsible, like a report on the website. The answer includes
-    the open requests that may be the same problem.
+    the open requests that may be the same problem. A category with a `stop_notice` takes no
+    reports (a `category-stopped` problem carries the notice); one with `photo_required`
+    cannot be reported here, as this API takes no photos. A report in a `private` category
+    is answered with `private: true`: its page and every public read answer 404 to all but
+    its reporter, who is emailed a link to it.
     """
     require_key(request, Scope.SUBMIT)
     category = category_named(data.category, "body.category")
+    if category.stop_notice.strip():
+        stopped = CategoryStopped(category)
+        raise Problem(
+            CATEGORY_STOPPED,
+            stopped.notice,
+            errors=[{"field": "body.category", "message": stopped.messages[0]}],
+        )
+    if category.photo_required:
+        raise invalid(
+            "body.category",
+            f"“{category.name}” needs a photo with each report, and this API takes no photos. "
+            "Send the report through Open311 instead (POST /open311/v2/requests.json as "
+            "multipart/form-data, with the photo in a `media` field), or on the website.",
+        )
     asset: Asset | None = None
     if data.asset is not None:
         asset = asset_from_parts(
@@ -226,7 +260,8 @@ def request_new(request: HttpRequest, response: HttpResponse, data: RequestIn) -
         source=Source.API,
         external_id=data.external_id.strip(),
     )
-    created = public_request(created.pk)
+    # The client that sent it sees it in the answer, even when it is private.
+    created = Request.private_objects.with_related().get(pk=created.pk)
     similar = [
         presenters.similar_out(c)
         for c in duplicate_candidates(
@@ -343,7 +378,8 @@ def staff_update(request: HttpRequest, pk: int, data: StaffUpdateIn) -> Any:
     update; `note` adds an internal note that only staff see.
     """
     key = _staff_key(request)
-    subject = public_request(pk)
+    # Its own body's private (and hidden) requests too: staff work them like any other.
+    subject = _staff_request(key, pk)
     if data.status is None and not data.message.strip() and not data.note.strip():
         raise invalid("body", "Give a status, a message or a note.")
     posted: list[Update] = []
@@ -361,7 +397,7 @@ def staff_update(request: HttpRequest, pk: int, data: StaffUpdateIn) -> Any:
     return Status(
         201,
         {
-            "request": presenters.request_out(public_request(pk)),
+            "request": presenters.request_out(_staff_request(key, pk)),
             "updates": [
                 {
                     "id": u.pk,
@@ -398,4 +434,109 @@ def merge(request: HttpRequest, pk: int, data: MergeIn) -> dict[str, Any]:
     return {
         "duplicate": presenters.request_out(public_request(pk)),
         "into": presenters.request_out(public_request(into.pk)),
+    }
+
+
+_PRIORITY_NAMES = {
+    "low": Priority.LOW,
+    "normal": Priority.NORMAL,
+    "high": Priority.HIGH,
+    "urgent": Priority.URGENT,
+}
+
+
+def _staff_request(key: ApiKey, pk: int) -> Request:
+    """A request a staff key may act on: any of its bodies' requests, hidden and private ones
+    included, or a public one (whose body the services then check); otherwise 404."""
+    subject = None
+    if 0 < pk < 2**63:
+        subject = (
+            Request.private_objects.with_related()
+            .select_related("assigned_to")
+            .filter(pk=pk)
+            .first()
+        )
+    if (
+        subject is not None
+        and (subject.hidden or subject.private)
+        and not has_role(key.user, subject.body, Role.VIEWER)
+    ):
+        subject = None
+    if subject is None:
+        raise Problem(NOT_FOUND, f"There is no request #{pk} that this key can see.")
+    return subject
+
+
+@router.post(
+    "/requests/{int:pk}/triage",
+    response={200: TriageOut, **errors(400, 401, 403, 404, 422, 429)},
+    summary="Set the priority, assignee or due date (staff)",
+    openapi_extra={"security": SECURITY},
+)
+def triage(request: HttpRequest, pk: int, data: TriageIn) -> dict[str, Any]:
+    """For the body responsible (API key with the `body` scope); all the changes or none.
+
+    Each change is internal: it writes a timeline entry only staff see and an audit entry, and
+    never shows in any public answer. The same role rules apply as on the staff pages.
+    """
+    key = _staff_key(request)
+    subject = _staff_request(key, pk)
+    given = data.model_fields_set & {"priority", "assigned_to", "due_at"}
+    if not given:
+        raise invalid("body", "Give a priority, an assignee (assigned_to) or a due date (due_at).")
+    require_role(key.user, subject.body, Role.INSPECTOR)
+    posted: list[Update] = []
+    with transaction.atomic():
+        if "priority" in given:
+            if data.priority is None:
+                raise invalid("body.priority", "Give one of: low, normal, high, urgent.")
+            priority = _PRIORITY_NAMES[data.priority]
+            if priority != subject.priority:
+                posted.append(
+                    request_set_priority(request=subject, actor=key.user, priority=priority)
+                )
+        if "assigned_to" in given:
+            assignee = None
+            if data.assigned_to is not None and data.assigned_to.strip():
+                name = data.assigned_to.strip()
+                assignee = (
+                    assignable_staff([subject.body_id])
+                    .filter(Q(email__iexact=name) | Q(username__iexact=name))
+                    .first()
+                )
+                if assignee is None:
+                    raise invalid(
+                        "body.assigned_to",
+                        f"No inspector, manager or administrator at {subject.body.name} has "
+                        f"the email address or username “{name}”.",
+                    )
+            if (assignee.pk if assignee else None) != subject.assigned_to_id:
+                posted.append(request_assign(request=subject, actor=key.user, assignee=assignee))
+        if "due_at" in given and data.due_at != subject.due_at:
+            if data.due_at is not None and data.due_at.tzinfo is None:
+                raise invalid("body.due_at", "Give the due date with its time zone, like +00:00.")
+            posted.append(request_set_due(request=subject, actor=key.user, due_at=data.due_at))
+    subject = _staff_request(key, pk)
+    names = {value: name for name, value in _PRIORITY_NAMES.items()}
+    return {
+        "request": presenters.request_out(subject),
+        "priority": names[Priority(subject.priority)],
+        "assigned_to": (
+            (subject.assigned_to.email or subject.assigned_to.get_username())
+            if subject.assigned_to
+            else None
+        ),
+        "due_at": subject.due_at,
+        "updates": [
+            {
+                "id": u.pk,
+                "kind": u.kind,
+                "public": u.public,
+                "text": u.text,
+                "old_status": None,
+                "new_status": None,
+                "created_at": u.created_at,
+            }
+            for u in posted
+        ],
     }

@@ -276,3 +276,27 @@ def test_a_body_can_be_given_instead_of_routing(tmp_path, place, run_command):
     )
     run_command("import-requests", path, *HISTORY, "--body", "west")
     assert Request.private_objects.get().body == place.west_council
+
+
+def test_history_in_a_private_category_stays_private_and_off_the_map(tmp_path, place, run_command):
+    place.missed_bin.private = True
+    place.missed_bin.save(update_fields=["private"])
+    path = tmp_path / "history.csv"
+    write_rows(path, [["H1", "BIN", "new", "2024-03-01 09:30", "", "50.7", "-3.45", ""]])
+    run_command("import-requests", path, *HISTORY)
+    imported = Request.private_objects.get(external_id="H1")
+    assert imported.private
+    assert not Request.public_objects.filter(pk=imported.pk).exists()
+    assert rollup() == []
+    assert_counts_match_a_rebuild()
+
+    # Closed on a second import: still private, still off the map.
+    write_rows(
+        path,
+        [["H1", "BIN", "fixed", "2024-03-01 09:30", "2024-03-02 10:00", "50.7", "-3.45", ""]],
+    )
+    run_command("import-requests", path, *HISTORY)
+    imported.refresh_from_db()
+    assert imported.private and imported.status == Status.FIXED
+    assert rollup() == []
+    assert_counts_match_a_rebuild()

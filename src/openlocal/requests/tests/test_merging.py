@@ -236,6 +236,16 @@ def test_impossible_merges_are_refused_with_a_reason(place, pair) -> None:
     assert RequestMerge.objects.count() == 1
 
 
+def test_nothing_is_merged_into_a_private_request(place, pair) -> None:
+    """Followers moved there could not see it: the merge is refused with the reason."""
+    a, b = pair.original, pair.duplicate
+    Request.private_objects.filter(pk=a.pk).update(private=True)
+    with pytest.raises(ValidationError, match=rf"#{a.pk} is private"):
+        request_merge(duplicate=b, into=fresh(a), actor=place.county_inspector)
+    assert fresh(b).status == Status.NEW and fresh(b).duplicate_of_id is None
+    assert not RequestMerge.objects.exists()
+
+
 def test_viewers_and_other_bodies_staff_may_not_merge(place, pair) -> None:
     viewer = get_user_model().objects.create_user("viewer@testshire.example", password="pw")
     Membership.objects.create(user=viewer, body=place.county_council, role=Role.VIEWER)

@@ -18,6 +18,7 @@ from openlocal.places.models import Role
 from openlocal.requests.merging import request_merge
 from openlocal.requests.models import Photo, Request, Update, UpdateKind
 from openlocal.requests.services import request_create, request_hide, request_status_change
+from openlocal.requests.workflow import request_assign
 from openlocal.staff.tests.conftest import png
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,11 @@ def _merge_first(request: Request, place: Any) -> None:
     )
 
 
+def _assign_to_someone(request: Request, place: Any) -> None:
+    """The request is with the place's county inspector: only a manager may hand it on."""
+    request_assign(request=request, actor=place.county_inspector, assignee=place.county_inspector)
+
+
 def _into_original(place: Any) -> dict[str, Any]:
     original = Request.private_objects.get(title="The same pothole, reported first")
     return {"into": str(original.pk)}
@@ -86,6 +92,24 @@ ENDPOINTS = [
         lambda place: {"status": "investigating", "message": "Looking"},
     ),
     Endpoint("note", "post", Role.INSPECTOR, _action("note"), lambda place: {"text": "Private"}),
+    Endpoint(
+        "priority", "post", Role.INSPECTOR, _action("priority"), lambda place: {"priority": "3"}
+    ),
+    Endpoint(
+        "assign",
+        "post",
+        Role.MANAGER,
+        _action("assign"),
+        lambda place: {"assignee": "none"},
+        setup=_assign_to_someone,
+    ),
+    Endpoint(
+        "due",
+        "post",
+        Role.MANAGER,
+        _action("due"),
+        lambda place: {"day": "1", "month": "6", "year": "2099"},
+    ),
     Endpoint(
         "category",
         "post",
@@ -169,6 +193,9 @@ def snapshot(request: Request) -> tuple[Any, ...]:
                 "updated_at",
                 "duplicate_of_id",
                 "supporter_count",
+                "assigned_to_id",
+                "priority",
+                "due_at",
             )
         ),
         tuple(Update.private_objects.order_by("id").values_list("id", "text", "hidden")),

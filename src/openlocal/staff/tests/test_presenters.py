@@ -39,9 +39,18 @@ def test_smallest_area() -> None:
 def test_allowed_actions() -> None:
     assert presenters.allowed_actions(None) == set()
     assert presenters.allowed_actions(Role.VIEWER) == set()
-    assert presenters.allowed_actions(Role.INSPECTOR) == {"status", "note", "merge", "unmerge"}
+    assert presenters.allowed_actions(Role.INSPECTOR) == {
+        "status",
+        "note",
+        "merge",
+        "unmerge",
+        "assign",
+        "priority",
+        "bulk",
+    }
     manager = presenters.allowed_actions(Role.MANAGER)
-    assert {"category", "reassign", "hide", "redact", "photo_hide", "audit"} <= manager
+    assert {"category", "reassign", "hide", "redact", "photo_hide", "audit", "due"} <= manager
+    assert "due" not in presenters.allowed_actions(Role.INSPECTOR)
     assert presenters.allowed_actions(Role.ADMINISTRATOR) == manager
 
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -21,21 +22,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from openlocal.backoffice.selectors import sending_status
 from openlocal.core.geo import InvalidLocation
-from openlocal.places.models import Body
+from openlocal.places.models import ROLE_RANK, Body, Role
 from openlocal.places.permissions import require_role, role_in
 from openlocal.places.selectors import NotCovered, routes_at
-from openlocal.requests import services
+from openlocal.requests import services, workflow
 from openlocal.requests.merging import request_merge, request_unmerge
-from openlocal.requests.models import Category, Photo, Request, Status, Update
+from openlocal.requests.models import Category, Photo, Priority, Request, Status, Update
 from openlocal.staff import selectors
 from openlocal.staff.forms import (
     SETTABLE_STATUSES,
+    AssignForm,
     CategoryForm,
+    DueForm,
     HideForm,
     MergeForm,
     NoteForm,
     PhotoHideForm,
+    PriorityForm,
     ReassignForm,
     RedactForm,
     StatusForm,
@@ -43,6 +48,7 @@ from openlocal.staff.forms import (
     UnmergeForm,
     UpdateRedactForm,
 )
+from openlocal.staff.models import ResponseTemplate
 from openlocal.staff.presenters import (
     ACTION_ROLES,
     add_service_errors,
@@ -50,10 +56,12 @@ from openlocal.staff.presenters import (
     answer_rows,
     audit_line,
     count_text,
+    due_info,
     error_summary,
     merge_moves,
     merge_suggestion,
     person_name,
+    priority_tag,
     smallest_area,
     status_label,
     timeline_entry,
@@ -61,12 +69,56 @@ from openlocal.staff.presenters import (
 from openlocal.staff.views.common import staff_render
 
 
-def _default_forms(obj: Request, actions: set[str]) -> dict[str, forms.Form]:
+def _assign_choices(user: Any, obj: Request, role: Role | None) -> list[tuple[str, str]]:
+    """Who the user may assign the request to: anyone who can work on it for a manager;
+    themselves for an inspector (and whoever has it now, so the form shows the truth)."""
+    if role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]:
+        people = list(selectors.assignable_staff([obj.body_id]))
+        if user.is_superuser and all(p.pk != user.pk for p in people):
+            people.append(user)
+    else:
+        people = [user]
+    if obj.assigned_to is not None and all(p.pk != obj.assigned_to.pk for p in people):
+        people.append(obj.assigned_to)
+    return [
+        (str(p.pk), f"{person_name(p)} (you)" if p.pk == user.pk else person_name(p))
+        for p in people
+    ]
+
+
+def _default_forms(
+    obj: Request,
+    actions: set[str],
+    *,
+    user: Any,
+    role: Role | None,
+    template: ResponseTemplate | None = None,
+) -> dict[str, forms.Form]:
     result: dict[str, forms.Form] = {}
     if "status" in actions:
-        result["status"] = StatusForm(initial={"status": obj.status}, auto_id="status-%s")
+        initial = {"status": obj.status}
+        if template is not None:
+            # The template's words in the message box, and its status (if it has one) chosen.
+            initial = {"status": template.status or obj.status, "message": template.text}
+        result["status"] = StatusForm(initial=initial, auto_id="status-%s")
     if "note" in actions:
         result["note"] = NoteForm(auto_id="note-%s")
+    if "assign" in actions:
+        result["assign"] = AssignForm(
+            initial={"assignee": str(obj.assigned_to_id or AssignForm.NOBODY)},
+            choices=_assign_choices(user, obj, role),
+            auto_id="assign-%s",
+        )
+    if "priority" in actions:
+        result["priority"] = PriorityForm(
+            initial={"priority": str(obj.priority)}, auto_id="priority-%s"
+        )
+    if "due" in actions:
+        due = timezone.localtime(obj.due_at) if obj.due_at else None
+        result["due"] = DueForm(
+            initial={"day": due.day, "month": due.month, "year": due.year} if due else {},
+            auto_id="due-%s",
+        )
     if "category" in actions:
         result["category"] = CategoryForm(auto_id="category-%s")
     if "reassign" in actions:
@@ -84,6 +136,31 @@ def _default_forms(obj: Request, actions: set[str]) -> dict[str, forms.Form]:
     if "unmerge" in actions and obj.duplicate_of_id is not None:
         result["unmerge"] = UnmergeForm(auto_id="unmerge-%s")
     return result
+
+
+def _template_items(
+    obj: Request, templates: list[ResponseTemplate], chosen_status: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The response templates for the request's category, split into those that fit the
+    chosen status (or any status) and those for other statuses; each links to the workspace
+    with its words filled in."""
+    base = reverse("staff:request", args=[obj.pk])
+    fitting: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    for template in templates:
+        item = {
+            "pk": template.pk,
+            "title": template.title,
+            "text": template.text,
+            "status": template.status,
+            "status_label": status_label(template.status) if template.status else "",
+            "href": f"{base}?template={template.pk}#status-message",
+        }
+        if not template.status or template.status == chosen_status:
+            fitting.append(item)
+        else:
+            others.append(item)
+    return fitting, others
 
 
 def _merge_suggestions(obj: Request) -> list[Any]:
@@ -135,7 +212,13 @@ def render_workspace(
     user = request.user
     role = role_in(user, obj.body)
     actions = allowed_actions(role)
-    action_forms = _default_forms(obj, actions)
+    templates: list[ResponseTemplate] = []
+    chosen_template: ResponseTemplate | None = None
+    if "status" in actions:
+        templates = list(selectors.response_templates_for(obj))
+        wanted = str(request.GET.get("template", "")) if bound is None else ""
+        chosen_template = next((t for t in templates if str(t.pk) == wanted), None)
+    action_forms = _default_forms(obj, actions, user=user, role=role, template=chosen_template)
 
     updates = list(selectors.request_timeline(obj))
     photos = list(selectors.request_photos(obj))
@@ -174,6 +257,7 @@ def render_workspace(
 
     areas = list(obj.areas.defer("geometry"))
     reporter = obj.reporter
+    now = timezone.now()
     context: dict[str, Any] = {
         "obj": obj,
         "role": role,
@@ -192,6 +276,11 @@ def render_workspace(
         "reporter_name": obj.reporter_name or (reporter.name if reporter else ""),
         "reporter_email": reporter.email if reporter else "",
         "status_label": status_label,
+        "back_office_sendings": sending_status(obj, user),
+        "priority": priority_tag(obj.priority),
+        "due": due_info(obj.due_at, obj.status, now),
+        "assignee": person_name(obj.assigned_to) if obj.assigned_to_id else "",
+        "chosen_template": chosen_template,
     }
     if "status" in action_forms:
         chosen = str(action_forms["status"]["status"].value() or "")
@@ -202,6 +291,19 @@ def render_workspace(
                 "selected": value == chosen,
             }
             for value, label in SETTABLE_STATUSES
+        ]
+        context["templates"], context["other_templates"] = _template_items(obj, templates, chosen)
+    if "assign" in action_forms:
+        chosen = str(action_forms["assign"]["assignee"].value() or "")
+        context["assign_items"] = [
+            {"value": value, "text": text, "selected": value == chosen}
+            for value, text in action_forms["assign"].fields["assignee"].choices  # type: ignore[attr-defined]
+        ]
+    if "priority" in action_forms:
+        chosen = str(action_forms["priority"]["priority"].value() or "")
+        context["priority_items"] = [
+            {"value": str(value), "text": str(label), "selected": str(value) == chosen}
+            for value, label in Priority.choices
         ]
     if "category" in action_forms:
         context["category_items"] = _category_items(obj, action_forms["category"])
@@ -303,6 +405,53 @@ class NoteAction(WorkspaceAction):
     def perform(self, request: HttpRequest, obj: Request, target: Any, form: forms.Form) -> str:
         services.request_note_add(request=obj, actor=request.user, text=form.cleaned_data["text"])
         return "Internal note added. It is not public."
+
+
+class AssignAction(WorkspaceAction):
+    action = "assign"
+    form_class = AssignForm
+
+    def make_form(self, obj: Request, target: Any, data: Any) -> forms.Form:
+        role = role_in(self.request.user, obj.body)
+        return AssignForm(
+            data, choices=_assign_choices(self.request.user, obj, role), auto_id="assign-%s"
+        )
+
+    def perform(self, request: HttpRequest, obj: Request, target: Any, form: forms.Form) -> str:
+        chosen = form.cleaned_data["assignee"]
+        assignee: Any = None
+        if chosen != AssignForm.NOBODY:
+            assignee = get_user_model()._default_manager.filter(pk=int(chosen)).first()
+            if assignee is None:
+                raise ValidationError({"assignee": ["Select one of the people listed"]})
+        workflow.request_assign(request=obj, actor=request.user, assignee=assignee)
+        if assignee is None:
+            return "Request unassigned."
+        if assignee.pk == request.user.pk:
+            return "Request assigned to you."
+        return f"Request assigned to {person_name(assignee)}."
+
+
+class PriorityAction(WorkspaceAction):
+    action = "priority"
+    form_class = PriorityForm
+
+    def perform(self, request: HttpRequest, obj: Request, target: Any, form: forms.Form) -> str:
+        priority = form.cleaned_data["priority"]
+        workflow.request_set_priority(request=obj, actor=request.user, priority=priority)
+        return f"Priority set to {Priority(priority).label.lower()}."
+
+
+class DueAction(WorkspaceAction):
+    action = "due"
+    form_class = DueForm
+
+    def perform(self, request: HttpRequest, obj: Request, target: Any, form: forms.Form) -> str:
+        due = form.cleaned_data["due"]
+        workflow.request_set_due(request=obj, actor=request.user, due_at=due)
+        if due is None:
+            return "Due date removed."
+        return f"Due date set to {workflow.due_text(due)}."
 
 
 class CategoryAction(WorkspaceAction):
