@@ -81,9 +81,9 @@ class Variant:
 
 V = Variant
 
-#: Who takes a category: the county everywhere, each district in its own area, or the
-#: community body countywide.
-COUNTY, DISTRICT, COMMUNITY = "county", "district", "community"
+#: Who takes a category: the county everywhere, each district in its own area, the
+#: community body countywide, or the water company (not a council) countywide.
+COUNTY, DISTRICT, COMMUNITY, UTILITY = "county", "district", "community", "utility"
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,18 @@ class CategorySpec:
     details: tuple[str, ...] = ()
     #: What the fix looks like when staff close it as fixed.
     fixed: tuple[str, ...] = field(default=())
+    #: Requests seen only by their reporter and staff.
+    private: bool = False
+    #: Every report needs a photo (every demo request in it has one).
+    photo_required: bool = False
+    #: The category takes no reports: this notice is shown instead.
+    stop_notice: str = ""
+    #: The days within which the body aims to fix a request.
+    service_level_days: int | None = None
+    #: How many of the year's requests are planned on a generator of their own, for a
+    #: category added after the year was planned (its ``weight`` is then 0): every other
+    #: request stays as it was.
+    planned_apart: int = 0
 
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -128,6 +140,7 @@ CATEGORIES = [
         description="A hole or sunken patch in the road surface.",
         keywords="pothole, hole in road, road surface, carriageway",
         weight=70,
+        service_level_days=28,
         duplicate_radius_m=30,
         placement="road",
         photo="pothole",
@@ -219,6 +232,7 @@ CATEGORIES = [
         description="Broken, lifted or uneven paving that could trip someone.",
         keywords="pavement, footway, paving slab, trip hazard, kerb",
         weight=22,
+        service_level_days=28,
         duplicate_radius_m=25,
         photo="pavement",
         questions=(
@@ -271,6 +285,7 @@ CATEGORIES = [
         description="A street light that is out, stays on in the day, flickers or is damaged.",
         keywords="street light, lamp, lighting column, dark",
         weight=50,
+        service_level_days=10,
         duplicate_radius_m=15,
         asset_types=("streetlight",),
         asset_required=True,
@@ -343,6 +358,7 @@ CATEGORIES = [
         description="A household bin or box that was not emptied on collection day.",
         keywords="bin, missed collection, rubbish, recycling, refuse",
         weight=45,
+        service_level_days=3,
         duplicate_radius_m=10,
         questions=(
             QuestionSpec(
@@ -412,6 +428,7 @@ CATEGORIES = [
         description="A public litter or dog waste bin that is full or overflowing.",
         keywords="litter bin, overflowing, dog bin, rubbish",
         weight=25,
+        service_level_days=5,
         duplicate_radius_m=20,
         asset_types=("litter-bin",),
         placement="asset",
@@ -447,6 +464,7 @@ CATEGORIES = [
         description="Rubbish dumped illegally on public land or by the roadside.",
         keywords="fly-tipping, dumped rubbish, mattress, rubble",
         weight=45,
+        service_level_days=5,
         duplicate_radius_m=75,
         placement="rural",
         photo="flytip",
@@ -534,6 +552,7 @@ CATEGORIES = [
         description="Graffiti on public buildings, walls, signs or street furniture.",
         keywords="graffiti, tagging, vandalism, spray paint",
         weight=25,
+        service_level_days=14,
         duplicate_radius_m=30,
         placement="town-centre",
         photo="graffiti",
@@ -603,6 +622,7 @@ CATEGORIES = [
         description="A public bench that is broken, unsafe or vandalised.",
         keywords="bench, seat, broken, park furniture",
         weight=15,
+        service_level_days=28,
         duplicate_radius_m=20,
         asset_types=("bench",),
         placement="asset",
@@ -639,6 +659,7 @@ CATEGORIES = [
         description="Playground equipment that is broken or unsafe.",
         keywords="playground, swing, slide, play area",
         weight=14,
+        service_level_days=14,
         duplicate_radius_m=40,
         placement="park",
         parish=True,
@@ -710,6 +731,7 @@ CATEGORIES = [
         description="A public footpath, bridleway or byway that is blocked or overgrown.",
         keywords="footpath, bridleway, right of way, stile, overgrown",
         weight=20,
+        service_level_days=42,
         duplicate_radius_m=150,
         asset_types=("footpath",),
         placement="asset",
@@ -791,6 +813,7 @@ CATEGORIES = [
         description="A bus shelter with broken glass, a damaged seat or a leaking roof.",
         keywords="bus shelter, bus stop, broken glass",
         weight=15,
+        service_level_days=14,
         duplicate_radius_m=20,
         asset_types=("bus-stop",),
         placement="asset",
@@ -821,6 +844,7 @@ CATEGORIES = [
         description="A bus stop with no timetable, or one that is wrong.",
         keywords="timetable, bus times, bus stop information",
         weight=10,
+        service_level_days=10,
         duplicate_radius_m=20,
         asset_types=("bus-stop",),
         asset_required=True,
@@ -870,6 +894,7 @@ CATEGORIES = [
         description="A blocked road drain (gully) or water ponding on the road.",
         keywords="drain, gully, flooding, standing water",
         weight=25,
+        service_level_days=14,
         duplicate_radius_m=40,
         asset_types=("gully",),
         placement="asset",
@@ -925,6 +950,7 @@ CATEGORIES = [
         description="A community group or hub that needs laptops, tablets or phones for residents.",
         keywords="laptop, tablet, digital inclusion, devices, donation",
         weight=10,
+        service_level_days=30,
         duplicate_radius_m=100,
         asset_types=("library",),
         placement="asset",
@@ -995,6 +1021,7 @@ CATEGORIES = [
         description="Free public wi-fi at a library or community building that is not working.",
         keywords="wi-fi, wifi, internet, library, broadband",
         weight=8,
+        service_level_days=7,
         duplicate_radius_m=50,
         asset_types=("library",),
         asset_required=True,
@@ -1031,6 +1058,179 @@ CATEGORIES = [
             "Our volunteer IT team reset the network; please tell us if it drops again.",
         ),
     ),
+    # Added after the year was planned: their requests are planned apart (weight 0).
+    CategorySpec(
+        code="NDL",
+        slug="discarded-needles",
+        name="Discarded needles or syringes",
+        group=CategoryGroup.WASTE,
+        tier=DISTRICT,
+        description=(
+            "Used needles, syringes or other drug-taking litter in a public place. Do not "
+            "touch them. Reports are private: only you and the council's staff see them, so "
+            "that nobody is drawn to the spot and nobody living nearby is pointed at."
+        ),
+        keywords="needles, syringes, sharps, drug litter",
+        weight=0,
+        planned_apart=6,
+        private=True,
+        service_level_days=1,
+        duplicate_radius_m=30,
+        placement="park",
+        questions=(
+            QuestionSpec(
+                "count",
+                "Roughly how many are there?",
+                QuestionDatatype.NUMBER,
+                hint="A guess is fine. Do not go close to count them.",
+            ),
+            QuestionSpec(
+                "children",
+                "Is it where children play or walk to school?",
+                QuestionDatatype.SINGLEVALUELIST,
+                values=YES_NO,
+            ),
+        ),
+        variants=(
+            V(
+                "Needles by the path in {park}",
+                "There are used needles in the grass beside the path in {park}.",
+            ),
+            V(
+                "Syringe in the bushes near {street}",
+                "I saw a syringe under the bushes at the end of {street}.",
+                {"children": "no"},
+            ),
+            V(
+                "Needles near the play area, {place}",
+                "There are a few needles on the ground near the play area.",
+                {"children": "yes"},
+            ),
+        ),
+        details=(
+            "I have kept my dog away from them.",
+            "It is on the way to the primary school.",
+            "There were some there last month as well.",
+        ),
+        fixed=("Our sharps team has removed them safely and checked the area.",),
+    ),
+    CategorySpec(
+        code="ABV",
+        slug="abandoned-vehicle",
+        name="Abandoned vehicle",
+        group=CategoryGroup.OTHER,
+        tier=DISTRICT,
+        description=(
+            "A vehicle that seems to have been left for good: untaxed, damaged or not moved "
+            "for weeks. A photo is needed, showing the vehicle and, if you can, its number "
+            "plate."
+        ),
+        keywords="abandoned car, untaxed, dumped vehicle, van",
+        weight=0,
+        planned_apart=7,
+        photo_required=True,
+        photo="vehicle",
+        service_level_days=21,
+        duplicate_radius_m=40,
+        placement="street",
+        questions=(
+            QuestionSpec(
+                "weeks",
+                "For how many weeks has it been there?",
+                QuestionDatatype.NUMBER,
+                required=True,
+            ),
+        ),
+        variants=(
+            V(
+                "Abandoned car on {street}, {place}",
+                "A car has been parked outside number {house} for weeks and has not moved.",
+            ),
+            V(
+                "Untaxed van left on {street}",
+                "An old white van with no tax has been left by the kerb.",
+            ),
+            V(
+                "Burnt-out car near {other}",
+                "There is a burnt-out car at the end of {street} near {other}.",
+            ),
+        ),
+        details=(
+            "It has two flat tyres and a broken window.",
+            "Leaves and litter have piled up around it.",
+            "Nobody on the street knows whose it is.",
+        ),
+        fixed=("The vehicle has been removed and the owner traced.",),
+    ),
+    CategorySpec(
+        code="GAS",
+        slug="gas-leak",
+        name="Gas leak or smell of gas",
+        group=CategoryGroup.OTHER,
+        tier=COUNTY,
+        description="A smell of gas, or gas escaping, indoors or in the street.",
+        keywords="gas, gas leak, smell of gas, emergency",
+        weight=0,
+        stop_notice=(
+            "A gas leak is an emergency. Do not report it here: call the National Gas "
+            "Emergency Service now on 0800 111 999, free, day or night. Do not use "
+            "switches or naked flames, open doors and windows, and leave the building."
+        ),
+        placement="street",
+    ),
+    CategorySpec(
+        code="WLK",
+        slug="water-leak",
+        name="Water leak",
+        group=CategoryGroup.DRAINAGE,
+        tier=UTILITY,
+        description=(
+            "Clean water leaking from a pipe, a hydrant or the ground: handled by the water "
+            "company, not the council."
+        ),
+        keywords="water leak, burst main, hydrant, water company",
+        weight=0,
+        planned_apart=8,
+        service_level_days=5,
+        duplicate_radius_m=60,
+        placement="street",
+        questions=(
+            QuestionSpec(
+                "flow",
+                "How much water is there?",
+                QuestionDatatype.SINGLEVALUELIST,
+                required=True,
+                values=(
+                    ("trickle", "A trickle or a damp patch"),
+                    ("running", "Running along the gutter"),
+                    ("gushing", "Gushing or flooding the road"),
+                ),
+            ),
+        ),
+        variants=(
+            V(
+                "Water leaking from the pavement on {street}",
+                "Clean water is bubbling up through the pavement outside number {house}.",
+                {"flow": "trickle"},
+            ),
+            V(
+                "Burst main on {street}, {place}",
+                "Water is gushing out of the road and running down towards {other}.",
+                {"flow": "gushing"},
+            ),
+            V(
+                "Leaking hydrant on {street}",
+                "The fire hydrant cover on {street} has water running out of it all day.",
+                {"flow": "running"},
+            ),
+        ),
+        details=(
+            "It has been running for three days now.",
+            "The water pressure in our house has dropped.",
+            "It freezes over in the mornings and is slippery.",
+        ),
+        fixed=("Our repair team has fixed the leaking pipe and reinstated the pavement.",),
+    ),
 ]
 
 #: Public messages staff post as a request moves along, by the category's tier.
@@ -1047,6 +1247,10 @@ ACKNOWLEDGED = {
     COMMUNITY: (
         "Thanks! One of our volunteers will be in touch.",
         "Thank you, we have added this to our list for this week.",
+    ),
+    UTILITY: (
+        "Thank you. A leakage inspector has been sent your report.",
+        "Thanks, this is logged with our network team.",
     ),
 }
 INVESTIGATING = (

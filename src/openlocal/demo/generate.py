@@ -170,6 +170,7 @@ STAFF_NAMES = {
     ("parish", 0): ("Sue", "Ashworth"),
     ("parish", 1): ("Martin", "Bell"),
     ("hub", 0): ("Femi", "Adeyemi"),
+    ("utility", 0): ("Priya", "Lowe"),
 }
 
 
@@ -193,6 +194,12 @@ class _Builder:
         self.geography: Geography = geography.build(self.rng)
         self.inventory = inventory.plan(self.rng, self.geography)
         self.plans, self.residents = stories.plan(self.rng, self.geography, self.inventory)
+        # Categories added later (private, photo-required, the water company's) have their
+        # requests planned on a generator of their own, so the rest of the year is unchanged.
+        apart = stories.plan_apart(
+            random.Random(SEED + 2), self.geography, self.inventory, self.residents
+        )
+        self.plans = stories.in_time_order(self.plans + apart)
         # Followers come from a generator of their own, so the year's requests stay the same.
         self.follow_rng = random.Random(SEED + 1)
         self.followers = stories.request_followers(self.follow_rng, self.plans, len(self.residents))
@@ -281,6 +288,17 @@ class _Builder:
             contact_email="hello@wyverndigital.example",
         )
         self.hub.areas.add(self.county_area)
+        # Not a council: the water company takes water leaks across the county.
+        self.water = Body.objects.create(
+            name="Wyvern Water",
+            slug="wyvern-water",
+            kind=BodyKind.UTILITY,
+            website="https://www.wyvernwater.example/",
+            description="The water and sewerage company for the county: leaks, burst mains "
+            "and hydrants.",
+            contact_email="leakline@wyvernwater.example",
+        )
+        self.water.areas.add(self.county_area)
 
     def staff(self) -> None:
         User = get_user_model()
@@ -293,6 +311,7 @@ class _Builder:
                 for i, b in enumerate(self.council_parishes.values())
             ],
             (("hub", 0), self.hub, Role.INSPECTOR),
+            (("utility", 0), self.water, Role.INSPECTOR),
         ]
         self.actor: dict[int, Any] = {}
         for key, body, role in keyed:
@@ -354,6 +373,10 @@ class _Builder:
                 keywords=spec.keywords,
                 duplicate_radius_m=spec.duplicate_radius_m,
                 asset_required=spec.asset_required,
+                private=spec.private,
+                photo_required=spec.photo_required,
+                stop_notice=spec.stop_notice,
+                service_level_days=spec.service_level_days,
             )
             category.asset_types.set([self.asset_types[slug] for slug in spec.asset_types])
             self.categories_by_code[spec.code] = category
@@ -381,6 +404,8 @@ class _Builder:
                     RoutingRule(category=category, area=area, body=body)
                     for area, body in zip(self.district_areas, self.districts, strict=True)
                 ]
+            elif spec.tier == catalogue.UTILITY:
+                rules.append(RoutingRule(category=category, area=self.county_area, body=self.water))
             else:
                 rules.append(RoutingRule(category=category, area=self.county_area, body=self.hub))
             if spec.parish:
@@ -702,6 +727,7 @@ def demo_summary() -> DemoSummary:
             "assets": Asset.objects.count(),
             "requests": Request.private_objects.count(),
             "hidden requests": Request.private_objects.filter(hidden=True).count(),
+            "private requests": Request.private_objects.filter(private=True).count(),
             "timeline updates": Update.private_objects.count(),
             "internal notes": Update.private_objects.filter(kind=UpdateKind.NOTE).count(),
             "photos": Photo.private_objects.count(),

@@ -157,6 +157,30 @@ def _drain(rng: random.Random, image: Image.Image, draw: ImageDraw.ImageDraw) ->
         )
 
 
+def _vehicle(rng: random.Random, image: Image.Image, draw: ImageDraw.ImageDraw) -> None:
+    """A car left at the kerb: faded paint, a flat tyre, sometimes a broken window."""
+    _road(rng, image, draw)
+    paint = rng.choice([(150, 40, 40), (60, 80, 120), (170, 170, 160), (60, 100, 60)])
+    x, y = rng.uniform(90, 170), rng.uniform(200, 250)
+    draw.rounded_rectangle([x, y, x + 400, y + 110], radius=28, fill=paint)
+    draw.polygon([(x + 90, y), (x + 140, y - 70), (x + 290, y - 70), (x + 340, y)], fill=paint)
+    glass = (40, 50, 60) if rng.random() < 0.6 else (200, 210, 215)
+    draw.polygon(
+        [(x + 110, y - 5), (x + 150, y - 60), (x + 210, y - 60), (x + 210, y - 5)], fill=glass
+    )
+    draw.polygon(
+        [(x + 225, y - 5), (x + 225, y - 60), (x + 280, y - 60), (x + 320, y - 5)], fill=glass
+    )
+    for wheel_x in (x + 80, x + 320):
+        flat = rng.random() < 0.5
+        draw.ellipse(
+            [wheel_x - 42, y + 70 + (14 if flat else 0), wheel_x + 42, y + 154], fill=(25, 25, 25)
+        )
+    for _ in range(rng.randint(4, 9)):
+        spot_x, spot_y = rng.uniform(x + 20, x + 380), rng.uniform(y + 10, y + 100)
+        draw.polygon(_blob(rng, spot_x, spot_y, 12, 8), fill=(120, 80, 40))
+
+
 #: For each kind of picture: the background (colour, grain) and what is painted on it.
 KINDS: dict[str, tuple[Colour, int, Painter]] = {
     "pothole": ((96, 96, 98), 50, _pothole),
@@ -169,6 +193,7 @@ KINDS: dict[str, tuple[Colour, int, Painter]] = {
     "footpath": ((60, 110, 45), 70, _footpath),
     "shelter": ((110, 110, 112), 40, _shelter),
     "drain": ((90, 90, 92), 50, _drain),
+    "vehicle": ((96, 96, 98), 50, _vehicle),
 }
 
 #: EXIF tag numbers: Make, Model, the GPS block, and inside it latitude and longitude.

@@ -77,6 +77,8 @@ class RequestPlan:
     #: Supporters: a resident's index or a browser session key, and when (as a fraction of
     #: the time between the report and its closing, or now).
     supporters: list[tuple[int | str, float]] = field(default_factory=list)
+    #: Planned apart from the year's other requests (see ``CategorySpec.planned_apart``).
+    apart: bool = False
 
 
 @dataclass
@@ -111,6 +113,11 @@ def request_followers(
     weights = [weight for _style, weight in FOLLOW_STYLES]
     followers: list[list[Follower]] = []
     for plan in plans:
+        if plan.apart:
+            # Nobody but the reporter follows these (nobody else can see a private one), and
+            # the generator is left as it was for the requests planned with the year.
+            followers.append([])
+            continue
         share = DUPLICATE_FOLLOWED_SHARE if plan.duplicate_of is not None else FOLLOWED_SHARE
         hidden = any(event.kind == "hide" for event in plan.events)
         chosen: list[Follower] = []
@@ -151,11 +158,17 @@ def residents(rng: random.Random) -> list[Resident]:
 
 
 class _Planner:
-    def __init__(self, rng: random.Random, geography: Geography, inventory: Inventory) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        geography: Geography,
+        inventory: Inventory,
+        people: list[Resident] | None = None,
+    ) -> None:
         self.rng = rng
         self.geography = geography
         self.inventory = inventory
-        self.people = residents(rng)
+        self.people = people if people is not None else residents(rng)
         # A few keen residents report a lot; most report once or twice.
         self.reporter_weights = [1 / (n + 3) ** 0.8 for n in range(len(self.people))]
         self.town_streets = [s for t in geography.towns() for s in t.streets]
@@ -311,7 +324,12 @@ class _Planner:
         rng = self.rng
         tier = spec.tier
         quick = spec.code in {"BIN", "LIT"}
-        pace = {catalogue.COUNTY: 1.0, catalogue.DISTRICT: 0.6, catalogue.COMMUNITY: 1.6}[tier]
+        pace = {
+            catalogue.COUNTY: 1.0,
+            catalogue.DISTRICT: 0.6,
+            catalogue.COMMUNITY: 1.6,
+            catalogue.UTILITY: 0.8,
+        }[tier]
         outcome = rng.choices(
             [
                 "fixed",
@@ -430,7 +448,12 @@ class _Planner:
         title, description, implied = self.text(spec, spot)
         answers, hours_before = self.answers(spec, implied)
         reporter, name, public, source, external_id = self.reporter()
-        photo_seed = rng.randrange(2**31) if spec.photo and rng.random() < PHOTO_SHARE else None
+        # A category that needs a photo always has one (checking the share draws nothing).
+        photo_seed = (
+            rng.randrange(2**31)
+            if spec.photo and (spec.photo_required or rng.random() < PHOTO_SHARE)
+            else None
+        )
         address = f"{spot['street']}, {spot['place']}" if spot["street"] else spot["place"]
         plan = RequestPlan(
             spec=spec,
@@ -452,7 +475,8 @@ class _Planner:
             spot=spot,
         )
         plan.events = self.timeline(spec)
-        plan.supporters = self.supporters(reporter)
+        # Nobody else can see a private request, so nobody says "me too".
+        plan.supporters = [] if spec.private else self.supporters(reporter)
         return plan
 
 
@@ -517,3 +541,32 @@ def plan(
         if p.duplicate_of is not None:
             p.duplicate_of = renumber[p.duplicate_of]
     return ordered, planner.people
+
+
+def plan_apart(
+    rng: random.Random, geography: Geography, inventory: Inventory, people: list[Resident]
+) -> list[RequestPlan]:
+    """The year's requests in categories added after it was planned, by the same residents.
+
+    On a generator of their own, so that every request planned by :func:`plan` stays as
+    it was. Merge them in with :func:`in_time_order`.
+    """
+    planner = _Planner(rng, geography, inventory, people)
+    plans = []
+    for spec in catalogue.CATEGORIES:
+        for _ in range(spec.planned_apart):
+            plan = planner.request(spec, 365 * rng.random() ** 1.15)
+            plan.apart = True
+            plans.append(plan)
+    return plans
+
+
+def in_time_order(plans: list[RequestPlan]) -> list[RequestPlan]:
+    """The plans oldest first, each duplicate still pointing at the plan it duplicates."""
+    order = sorted(range(len(plans)), key=lambda i: -plans[i].days_ago)
+    renumber = {old: new for new, old in enumerate(order)}
+    ordered = [plans[i] for i in order]
+    for p in ordered:
+        if p.duplicate_of is not None:
+            p.duplicate_of = renumber[p.duplicate_of]
+    return ordered

@@ -47,7 +47,32 @@ EXTENSIONS = (
     ),
     ("duplicate_candidates", "POST requests: similar open requests nearby, in extensions."),
     ("detailed_status", "GET requests: status also accepts our own statuses, e.g. fixed."),
+    (
+        "stop_notice",
+        "Services whose keywords include stop_notice take no requests: their description is "
+        "the notice to show instead of a form (e.g. an emergency number), repeated as the "
+        "non-variable attribute stop_notice of their definition; POST requests for them "
+        "answers 400 with the notice.",
+    ),
+    (
+        "private",
+        "Services whose keywords include private keep their requests private: only the "
+        "reporter (emailed a link) and staff see them, and GET requests never lists them.",
+    ),
+    (
+        "photo_required",
+        "Services whose keywords include photo_required need a photo: POST requests as "
+        "multipart/form-data with the image in media. A media_url alone is not enough, "
+        "because this server does not fetch media from other sites.",
+    ),
 )
+
+#: The keywords marking a service's rules (see EXTENSIONS), added to its own keywords.
+STOP_NOTICE_KEYWORD = "stop_notice"
+PRIVATE_KEYWORD = "private"
+PHOTO_REQUIRED_KEYWORD = "photo_required"
+#: The code of the informational attribute that repeats a stop notice in a definition.
+STOP_NOTICE_ATTRIBUTE = "stop_notice"
 
 
 def absolute_url(path_or_url: str) -> str:
@@ -103,24 +128,70 @@ def _group_label(group: str) -> str:
 
 
 def service_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A service; its rules (stop notice, private, photo required) are marked by keywords.
+
+    A service with a stop notice takes no requests: its ``description`` is the notice, so
+    a client that shows descriptions shows what to do instead, and it has ``metadata`` so
+    that a client reading its definition finds the notice there too.
+    """
+    notice = (row.get("stop_notice") or "").strip()
+    description = notice or row["description"]
+    tags = [row["keywords"]] if row["keywords"] else []
+    if notice:
+        tags.append(STOP_NOTICE_KEYWORD)
+    if row.get("private"):
+        tags.append(PRIVATE_KEYWORD)
+        if not notice:
+            description = _sentences(
+                description, "Reports are private: only the reporter and staff see them."
+            )
+    if row.get("photo_required"):
+        tags.append(PHOTO_REQUIRED_KEYWORD)
+        if not notice:
+            description = _sentences(description, "A photo is required (send it as media).")
     return {
         "service_code": row["service_code"],
         "service_name": row["name"],
-        "description": row["description"],
-        "metadata": bool(row["has_questions"]),
+        "description": description,
+        "metadata": bool(row["has_questions"]) or bool(notice),
         "type": "realtime",
-        "keywords": row["keywords"],
+        "keywords": ", ".join(tags),
         "group": _group_label(row["group"]),
     }
+
+
+def _sentences(first: str, second: str) -> str:
+    first = first.strip()
+    if not first:
+        return second
+    return f"{first}{'' if first.endswith(('.', '!', '?')) else '.'} {second}"
 
 
 _LIST_TYPES = {QuestionDatatype.SINGLEVALUELIST, QuestionDatatype.MULTIVALUELIST}
 
 
-def service_definition(service_code: str, questions: Iterable[CategoryQuestion]) -> dict[str, Any]:
-    """The definition; ``order`` is the question's position (from 1), as the spec asks."""
-    attributes = []
-    for position, question in enumerate(questions, start=1):
+def service_definition(
+    service_code: str, questions: Iterable[CategoryQuestion], *, stop_notice: str = ""
+) -> dict[str, Any]:
+    """The definition; ``order`` is the question's position (from 1), as the spec asks.
+
+    A stop notice comes first, as an informational (non-variable) attribute: clients show
+    those as text, which is what the notice is.
+    """
+    attributes: list[dict[str, Any]] = []
+    if stop_notice.strip():
+        attributes.append(
+            {
+                "variable": False,
+                "code": STOP_NOTICE_ATTRIBUTE,
+                "datatype": QuestionDatatype.STRING.value,
+                "required": False,
+                "datatype_description": None,
+                "order": 1,
+                "description": stop_notice.strip(),
+            }
+        )
+    for position, question in enumerate(questions, start=len(attributes) + 1):
         attribute: dict[str, Any] = {
             "variable": question.variable,
             "code": question.code,

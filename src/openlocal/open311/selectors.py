@@ -44,7 +44,17 @@ def services() -> list[Mapping[str, Any]]:
         Category.objects.filter(active=True)
         .annotate(has_questions=Exists(questions))
         .order_by("group", "name", "pk")
-        .values("service_code", "name", "description", "keywords", "group", "has_questions")
+        .values(
+            "service_code",
+            "name",
+            "description",
+            "keywords",
+            "group",
+            "has_questions",
+            "private",
+            "photo_required",
+            "stop_notice",
+        )
     )
     return rows
 

@@ -172,6 +172,13 @@ def submission_from_form(form: QueryDict, files: Any) -> Submission:
     category = service(code)
     if category is None:
         raise Open311Error(404, f"There is no service with service_code “{code}”.")
+    if category.stop_notice.strip():
+        # Before anything else: whatever else is wrong, this is what the reporter must read.
+        raise Open311Error(
+            400,
+            f"service_code “{code}” ({category.name}) takes no requests here. "
+            f"{category.stop_notice.strip()}",
+        )
     latitude, longitude, address, asset = _location(form, category)
     description = (form.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
@@ -196,6 +203,13 @@ def submission_from_form(form: QueryDict, files: Any) -> Submission:
             photos.append(photo_reencode(upload, filename=upload.name or "media"))
         except PhotoError as exc:
             raise Open311Error(400, str(exc)) from None
+    if category.photo_required and not photos:
+        raise Open311Error(
+            400,
+            f"service_code “{code}” ({category.name}) needs a photo: send the request as "
+            "multipart/form-data with the image file in the media field. A media_url is not "
+            "enough, because this server does not fetch media from other sites.",
+        )
     return Submission(
         category=category,
         latitude=latitude,
@@ -286,6 +300,11 @@ def request_submit(submission: Submission) -> Created:
 
 def service_notice(created: Created) -> str:
     notice = f"Thank you. Sent to {created.request.body.name}."
+    if created.request.private:
+        notice += (
+            " Requests of this service are private: only the reporter, through the link "
+            "emailed to them, and staff can see it, so it is not in GET requests."
+        )
     count = len(created.candidates)
     if count:
         similar = "request nearby looks" if count == 1 else "requests nearby look"

@@ -97,7 +97,9 @@ def service_definition(request: HttpRequest, service_code: str, *, fmt: str) -> 
     category = selectors.service(service_code)
     if category is None:
         raise Open311Error(404, f"There is no service with service_code “{service_code}”.")
-    definition = presenters.service_definition(category.service_code, selectors.questions(category))
+    definition = presenters.service_definition(
+        category.service_code, selectors.questions(category), stop_notice=category.stop_notice
+    )
     return render(fmt, "service_definition", definition, cache=True)
 
 

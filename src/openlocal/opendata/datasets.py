@@ -283,9 +283,11 @@ def public_requests() -> QuerySet[Request]:
     Their areas (``area_ids``) are not here: :func:`request_records` reads them for each
     chunk of requests at once.
     """
-    # A duplicate of a request that has since been hidden does not say which it was. Looked
-    # up by primary key for the few requests that are duplicates.
-    original = Request.private_objects.filter(pk=OuterRef("duplicate_of_id"), hidden=False)
+    # A duplicate of a request that has since been hidden, or that is private, does not say
+    # which it was. Looked up by primary key for the few requests that are duplicates.
+    original = Request.private_objects.filter(
+        pk=OuterRef("duplicate_of_id"), hidden=False, private=False
+    )
     return Request.public_objects.annotate(
         public_duplicate_of=Subquery(original.values("pk")[:1], output_field=BigIntegerField()),
         # The name only when the reporter chose to show it: otherwise it never leaves the

@@ -1,5 +1,8 @@
 """Counts of public requests per H3 cell, kept current so a map of a county reads little.
 
+Public means neither hidden by moderation nor in a private category: a private request is
+never counted, so no map shows even that something was reported there.
+
 :class:`~openlocal.requests.models.CellCount` holds, for each resolution of
 :data:`ROLLUP_RESOLUTIONS`, how many public requests of each category and status lie in
 each cell, with the sums of their positions. A request belongs to the parent, at that
@@ -61,6 +64,13 @@ class RequestSnapshot(NamedTuple):
     hidden: bool
     #: The stored H3 cell of the point (``Request.cell``), whose parents are counted.
     cell: int
+    #: In a private category: seen only by its reporter and staff, so never counted.
+    private: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Whether the rollup counts a request like this: only public ones are."""
+        return not self.hidden and not self.private
 
     @classmethod
     def of(cls, request: Request) -> RequestSnapshot:
@@ -71,6 +81,7 @@ class RequestSnapshot(NamedTuple):
             request.status,
             request.hidden,
             request.cell,
+            request.private,
         )
 
 
@@ -94,12 +105,13 @@ def _quoted(connection: BaseDatabaseWrapper, names: Iterable[str]) -> list[str]:
 
 
 def cell_counts_adjust(snapshot: RequestSnapshot, delta: int, *, using: str | None = None) -> None:
-    """Add ``delta`` requests like ``snapshot`` to the rollup (nothing for a hidden one).
+    """Add ``delta`` requests like ``snapshot`` to the rollup (nothing for a hidden or
+    private one).
 
     Call with -1 for a request's state before a change and +1 for its state after, in the
     transaction that makes the change; with +1 when a request is created.
     """
-    if snapshot.hidden or delta == 0:
+    if not snapshot.counted or delta == 0:
         return
     connection = connections[using or router.db_for_write(CellCount)]
     table = connection.ops.quote_name(CellCount._meta.db_table)
@@ -139,22 +151,38 @@ def cell_counts_move(old: RequestSnapshot, new: RequestSnapshot) -> None:
 
 
 def rebuild_tables(
-    connection: BaseDatabaseWrapper, request_table: str, cell_count_table: str
+    connection: BaseDatabaseWrapper,
+    request_table: str,
+    cell_count_table: str,
+    *,
+    category_id: int | None = None,
 ) -> None:
-    """Recompute the rollup in ``cell_count_table`` from the requests in ``request_table``.
+    """Recompute the rollup in ``cell_count_table`` from the requests in ``request_table``
+    (only the rows of one category when ``category_id`` is given).
 
     The finest resolution is grouped from the requests, each coarser one from the one
     below it. On PostgreSQL the requests are locked against writes meanwhile, so no change
-    is counted twice or lost; SQLite has one writer at a time anyway.
+    is counted twice or lost; SQLite has one writer at a time anyway. Requests in private
+    categories are left out, once the table has the column that says so (an early
+    migration rebuilds the rollup before it existed).
     """
     requests = connection.ops.quote_name(request_table)
     table = connection.ops.quote_name(cell_count_table)
     columns = ", ".join(_quoted(connection, _COLUMNS))
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, request_table)
+        names = {column.name for column in described}
+        public = f"{q('hidden')} = FALSE"
+        if "private" in names:
+            public += f" AND {q('private')} = FALSE"
+        only = ""
+        params: list[Any] = []
+        if category_id is not None:
+            only, params = f" AND {q('category_id')} = %s", [category_id]
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {requests} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+        cursor.execute(f"DELETE FROM {table} WHERE 1 = 1{only}", params)  # noqa: S608 (our own table names)
         finer = None
         for resolution in sorted(ROLLUP_RESOLUTIONS, reverse=True):
             keep, set_bits = parent_masks(resolution)
@@ -163,15 +191,15 @@ def rebuild_tables(
                 source = (
                     f"SELECT {resolution:d}, {parent}, {q('category_id')}, {q('status')}, "  # noqa: S608
                     f"COUNT(*), SUM({q('latitude')}), SUM({q('longitude')}) "
-                    f"FROM {requests} WHERE {q('hidden')} = FALSE"
+                    f"FROM {requests} WHERE {public}{only}"
                 )
             else:
                 source = (
                     f"SELECT {resolution:d}, {parent}, {q('category_id')}, {q('status')}, "  # noqa: S608
                     f"SUM({q('count')}), SUM({q('latitude_sum')}), SUM({q('longitude_sum')}) "
-                    f"FROM {table} WHERE {q('resolution')} = {finer:d} AND {q('count')} > 0"
+                    f"FROM {table} WHERE {q('resolution')} = {finer:d} AND {q('count')} > 0{only}"
                 )
-            cursor.execute(f"INSERT INTO {table} ({columns}) {source} GROUP BY 2, 3, 4")
+            cursor.execute(f"INSERT INTO {table} ({columns}) {source} GROUP BY 2, 3, 4", params)
             finer = resolution
 
 
@@ -183,6 +211,21 @@ def cell_counts_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     with transaction.atomic(using=using):
         rebuild_tables(connections[using], Request._meta.db_table, CellCount._meta.db_table)
         return CellCount.objects.using(using).count()
+
+
+def cell_counts_rebuild_category(category_id: int) -> None:
+    """Recompute one category's part of the rollup, in the caller's transaction.
+
+    For when many of its requests changed visibility at once (the category was made private,
+    or public again): cheaper than moving each request, and exact.
+    """
+    using = router.db_for_write(CellCount)
+    rebuild_tables(
+        connections[using],
+        Request._meta.db_table,
+        CellCount._meta.db_table,
+        category_id=category_id,
+    )
 
 
 class CellTotal(NamedTuple):

@@ -49,12 +49,35 @@ from openlocal.requests.rollups import (
     RequestSnapshot,
     cell_counts_adjust,
     cell_counts_move,
+    cell_counts_rebuild_category,
     request_snapshot_locked,
 )
 
 
 class CategoryNotAvailable(ValidationError):
     """The category is not handled by any body at this location."""
+
+
+class CategoryStopped(ValidationError):
+    """The category takes no reports: its stop notice says what to do instead.
+
+    ``notice`` is the category's notice, for an interface to show as it is (on a page
+    instead of the form, in an API's error) rather than only inside an error message.
+    """
+
+    def __init__(self, category: Category) -> None:
+        self.notice = category.stop_notice.strip()
+        super().__init__(
+            {"category": [f"“{category.name}” cannot be reported here. {self.notice}"]}
+        )
+
+
+def photo_required_message(category: Category) -> str:
+    """What a reporter is told when a category that needs a photo gets none."""
+    return (
+        f"Add a photo: reports of “{category.name}” need at least one, so that the people "
+        "who deal with it can see the problem."
+    )
 
 
 def person_for_email(email: str, *, name: str = "") -> Person:
@@ -147,9 +170,16 @@ def request_create(
     ``first_text`` and ``first_data`` go on that first entry (an Open311 client's
     ``media_url``, say).
 
-    Raises :class:`NotCovered` when nobody covers the point, :class:`CategoryNotAvailable`
-    when the category is not handled there, and ``ValidationError`` for bad answers.
+    Raises :class:`CategoryStopped` when the category has a stop notice (no request can
+    be made in it, whatever the interface), :class:`NotCovered` when nobody covers the
+    point, :class:`CategoryNotAvailable` when the category is not handled there, and
+    ``ValidationError`` for bad answers or a missing photo in a category that needs one.
+
+    A request in a private category is private from the start (``Request.private``): it is
+    left out of the map's counts, and its events reach only its reporter.
     """
+    if category.stop_notice.strip():
+        raise CategoryStopped(category)
     try:
         geo.validate_point(latitude, longitude)
     except geo.InvalidLocation as exc:
@@ -183,6 +213,8 @@ def request_create(
             )
     elif category.asset_required:
         raise ValidationError({"asset": ["Choose the asset this request is about."]})
+    if category.photo_required and not photos:
+        raise ValidationError({"photos": [photo_required_message(category)]})
     cleaned_answers = _clean_answers(category, answers or {})
     reporter = person_for_email(reporter_email, name=reporter_name) if reporter_email else None
     now = created_at or timezone.now()
@@ -247,6 +279,27 @@ def request_create(
 
         enqueue_with_change(send_report_confirmation, request.pk)
     return request
+
+
+@transaction.atomic
+def category_privacy_apply(*, category: Category) -> int:
+    """Give every request in the category the category's privacy, as it is stored now.
+
+    A request copies its category's privacy when it is made; when a category is made
+    private (or public again) afterwards, its existing requests follow in the same
+    transaction, with the map's counts. Returns how many requests changed. Making a category
+    public publishes every request in it, timelines included.
+    """
+    private = Category.objects.filter(pk=category.pk).values_list("private", flat=True).get()
+    changed = (
+        Request.private_objects.filter(category_id=category.pk)
+        .exclude(private=private)
+        # Touched, so that copies kept with ``updated_since`` pick up the newly public ones.
+        .update(private=private, updated_at=timezone.now())
+    )
+    if changed:
+        cell_counts_rebuild_category(category.pk)
+    return changed
 
 
 def due_date(category: Category, start: datetime) -> datetime | None:
@@ -405,7 +458,12 @@ def request_note_add(
 
 @transaction.atomic
 def request_category_change(*, request: Request, actor: Any, category: Category) -> Update:
-    """Recategorise; the request is re-routed to whoever handles the new category there."""
+    """Recategorise; the request is re-routed to whoever handles the new category there.
+
+    The request takes the new category's privacy: moved into a private category it leaves
+    every public view and the map's counts at once; moved out of one it becomes public,
+    with its whole timeline, in the same transaction.
+    """
     require_role(actor, request.body, Role.MANAGER)
     if category.pk == request.category_id:
         raise ValidationError({"category": ["The request is already in this category."]})
@@ -418,8 +476,9 @@ def request_category_change(*, request: Request, actor: Any, category: Category)
     stored = request_snapshot_locked(request.pk)
     request.category = category
     request.body = route.body
-    request.save(update_fields=["category", "body"])
-    cell_counts_move(stored, stored._replace(category_id=category.pk))
+    request.private = category.private
+    request.save(update_fields=["category", "body", "private"])
+    cell_counts_move(stored, stored._replace(category_id=category.pk, private=category.private))
     _touch(request, timezone.now())
     data = {"from": old_category.name, "to": category.name}
     if route.body.pk != old_body.pk:
@@ -618,9 +677,14 @@ def request_support(
     session_key: str = "",
     at: datetime | None = None,
 ) -> bool:
-    """Record a "me too". Returns False when this person or session already supports it."""
+    """Record a "me too". Returns False when this person or session already supports it.
+
+    A private request takes none: nobody but its reporter and staff can see it.
+    """
     if person is None and not session_key:
         raise ValueError("A supporter needs an email identity or a browser session.")
+    if request.private:
+        raise ValidationError({"request": ["A private request cannot be supported."]})
     if person is not None and request.reporter_id == person.pk:
         return False
     hashed = "" if person is not None else session_hash(session_key)

@@ -7,7 +7,6 @@ them.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_tasks import task
 
 from openlocal.requests.models import Request
@@ -20,6 +19,7 @@ def send_report_confirmation(request_id: int) -> None:
     The email carries the stop link of the reporter's follow of their request, and the link
     to their preference centre, like every email about what a person follows.
     """
+    from openlocal.requests.access import reporter_url
     from openlocal.subscriptions import links
     from openlocal.subscriptions.emails import build_email
     from openlocal.subscriptions.models import Subscription
@@ -36,7 +36,8 @@ def send_report_confirmation(request_id: int) -> None:
         to=request.reporter.email,
         subject=f"Your report #{request.pk}: {request.title}",
         template="report_confirmation",
-        context={"request": request, "url": settings.BASE_URL + request.get_absolute_url()},
+        # The reporter link: it shows the request to its reporter even when it is private.
+        context={"request": request, "url": reporter_url(request)},
         person_id=request.reporter.pk,
         stop_url=links.stop_url(follow.pk) if follow is not None and follow.active else None,
     ).send()

@@ -1,4 +1,5 @@
-"""Serving request photos: only photos that are public right now."""
+"""Serving request photos: only photos that are public right now, or those of a private
+request to the browser of its reporter (see :mod:`openlocal.requests.access`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
+from openlocal.requests import access
 from openlocal.requests.models import Photo
 
 
@@ -17,13 +19,28 @@ def photo(request: HttpRequest, path: str) -> FileResponse:
     but are never served, even to someone who kept the address.
     """
     name = f"photos/{path}"
-    if not Photo.public_objects.filter(image=name).exists():
+    public = Photo.public_objects.filter(image=name).exists()
+    if not public and not _reporter_may_see(request, name):
         raise Http404("No such photo.")
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404("No such photo.") from None
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _reporter_may_see(request: HttpRequest, name: str) -> bool:
+    """Whether this is a visible photo of a private request this browser's reporter may see."""
+    allowed = access.remembered(request.session)
+    if not allowed:
+        return False
+    return Photo.private_objects.filter(
+        image=name,
+        hidden=False,
+        request__hidden=False,
+        request__private=True,
+        request_id__in=allowed,
+    ).exists()

@@ -329,3 +329,36 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "openlocal.web.views.errors.csrf_failure"
+
+# Residents' feedback and the reporter's questionnaire (docs/feedback.md).
+#: "Still broken" / "Fixed" answers from one address per hour (an anonymous write).
+FEEDBACK_RATE = env("FEEDBACK_RATE") or "20/h"
+#: The request page takes answers for open requests and for this many days after closing.
+FEEDBACK_AFTER_CLOSING_DAYS = int(env("FEEDBACK_AFTER_CLOSING_DAYS") or 90)
+#: The reporter is asked "Was it fixed?" this many days after their request closed; 0 never.
+QUESTIONNAIRE_AFTER_DAYS = int(env("QUESTIONNAIRE_AFTER_DAYS") or 28)
+#: The Yes and No links in a questionnaire work for this many days after it was sent.
+QUESTIONNAIRE_LINK_DAYS = int(env("QUESTIONNAIRE_LINK_DAYS") or 90)
+
+# Back-office links (docs/back-office.md): bodies receiving their requests by email or in
+# their own Open311 server.
+#: Seconds between runs of the worker's sending job, and between polls of back offices.
+BACK_OFFICE_SEND_EVERY = float(env("BACK_OFFICE_SEND_EVERY") or 60)
+BACK_OFFICE_POLL_EVERY = float(env("BACK_OFFICE_POLL_EVERY") or 300)
+#: Retries back off from the first wait, doubling up to the longest, and stop (status
+#: failed) when a sending has failed for this long.
+BACK_OFFICE_RETRY_FIRST = float(env("BACK_OFFICE_RETRY_FIRST") or 60)
+BACK_OFFICE_RETRY_LONGEST = float(env("BACK_OFFICE_RETRY_LONGEST") or 6 * 3600)
+BACK_OFFICE_GIVE_UP_AFTER = float(env("BACK_OFFICE_GIVE_UP_AFTER") or 2 * 24 * 3600)
+#: Seconds to wait for a back office to answer.
+BACK_OFFICE_TIMEOUT = float(env("BACK_OFFICE_TIMEOUT") or 20)
+#: Back offices may be on private or local addresses only when this is set: otherwise a
+#: body's administrator could make the site fetch addresses inside its own network.
+BACK_OFFICE_ALLOW_PRIVATE_ADDRESSES = env_bool("BACK_OFFICE_ALLOW_PRIVATE_ADDRESSES")
+
+# Public performance figures at /performance/ (docs/performance.md).
+#: Seconds between the worker's refreshes of the rollups the pages read.
+PERFORMANCE_REFRESH_SECONDS = float(env("PERFORMANCE_REFRESH_SECONDS") or 300)
+#: Requests each refresh re-checks in order of id, round and round, besides those that
+#: changed: it puts right what no timestamp shows (a follower confirming, a bulk write).
+PERFORMANCE_SWEEP_REQUESTS = int(env("PERFORMANCE_SWEEP_REQUESTS") or 5000)

@@ -26,7 +26,10 @@ Channels:
   its owner told.
 
 Nothing is sent about a request that has since been hidden, nor to a stopped subscription
-or a disabled endpoint: those deliveries are marked skipped.
+or a disabled endpoint: those deliveries are marked skipped. A request in a private category
+is told only to its reporter, through their own follow of it, with their reporter link
+(:mod:`openlocal.requests.access`); any other delivery about it, webhooks included, is
+skipped, even one fanned out while the request was still public.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from openlocal.requests.access import reporter_url
 from openlocal.requests.models import Request, Status, Update
 from openlocal.subscriptions import links
 from openlocal.subscriptions.emails import (
@@ -431,7 +435,10 @@ def describe(
     """Put an event into words for one kind of reader (the reporter, or a follower)."""
     number = f"#{request.pk}"
     title = request.title
-    url = settings.BASE_URL + request.get_absolute_url()
+    # A private request is told only to its reporter: their link lets them see it.
+    url = (
+        reporter_url(request) if request.private else settings.BASE_URL + request.get_absolute_url()
+    )
     thing = "your report" if own else "report"
     who = (update.author_name if update is not None else "") or request.body.name
     text = update.text if update is not None else ""
@@ -489,10 +496,10 @@ def describe(
         )
     if kind == EventKind.MERGED:
         into_id = (data.get("merged_into") or {}).get("id")
-        into_title = merged_into.title if merged_into is not None else ""
-        into_url = (
-            settings.BASE_URL + merged_into.get_absolute_url() if merged_into is not None else url
-        )
+        # A private request's title is not told to the followers of another one.
+        shown = merged_into if merged_into is not None and not merged_into.private else None
+        into_title = shown.title if shown is not None else ""
+        into_url = settings.BASE_URL + shown.get_absolute_url() if shown is not None else url
         return notice(
             subject=f"{thing.capitalize()} {number} was merged into #{into_id}",
             headline=(
@@ -585,7 +592,26 @@ class _Batch:
         withheld = self.withheld(delivery)
         if withheld:
             return withheld
-        return ""
+        return self.private_skip(delivery, subscription)
+
+    def private_skip(self, delivery: Delivery, subscription: Subscription | None) -> str:
+        """Why a delivery about a private request may not go to this subscriber, or ``""``.
+
+        Only the reporter's own follow of the request hears of it.
+        """
+        event = self.events[delivery.event_id]
+        request = event.request
+        if request is None or not request.private:
+            return ""
+        if (
+            subscription is not None
+            and subscription.endpoint_id is None
+            and subscription.person_id is not None
+            and subscription.person_id == request.reporter_id
+            and subscription.target_key == f"request:{request.pk}"
+        ):
+            return ""
+        return "The request is private: only its reporter is told about it."
 
     def webhook_skip(self, delivery: Delivery) -> str:
         endpoint = self.endpoints.get(delivery.endpoint_id or 0)
@@ -599,7 +625,7 @@ class _Batch:
             subscription = self.subscriptions.get(delivery.subscription_id)
             if subscription is None or subscription.confirmed_at is None:
                 return "The subscription no longer exists."
-        return self.withheld(delivery)
+        return self.withheld(delivery) or self.private_skip(delivery, None)
 
     def notice(self, delivery: Delivery, subscription: Subscription) -> Notice:
         event = self.events[delivery.event_id]

@@ -11,7 +11,10 @@ Who hears about what:
 - email followers of an asset, area, category, body, drawn area or circle hear of new
   requests there (one email a day at most with the digest channel);
 - webhook endpoints following those broader targets receive every event about the requests
-  in them, so an integration can keep a copy up to date.
+  in them, so an integration can keep a copy up to date;
+- a request in a private category is told to nobody but its reporter, through their own
+  follow of it: no follower of an area, category, body, asset or drawn area, no other
+  follower of the request and no webhook hears of it.
 """
 
 from __future__ import annotations
@@ -352,6 +355,8 @@ def matching_subscriptions(event: Event) -> list[Match]:
     request = event.request
     if request is None:
         return []
+    if request.private:
+        return _reporter_only(event, request)
     point = (request.latitude, request.longitude)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -388,6 +393,25 @@ def matching_subscriptions(event: Event) -> list[Match]:
         if current is None or key < (_RANK[current.kind], current.subscription_id):
             best[who] = match
     return sorted(best.values(), key=lambda m: m.subscription_id)
+
+
+def _reporter_only(event: Event, request: Request) -> list[Match]:
+    """A private request's followers: its reporter alone, through their follow of it.
+
+    Not on creation: the reporter has the report confirmation already.
+    """
+    if event.kind == EventKind.CREATED or request.reporter_id is None:
+        return []
+    rows = (
+        Subscription.objects.filter(
+            active_subscriptions(),
+            target_key=f"request:{request.pk}",
+            person_id=request.reporter_id,
+        )
+        .order_by("pk")
+        .values_list("pk", "person_id", "endpoint_id", "kind", "channel")
+    )
+    return [Match(*row) for row in rows]
 
 
 # Fan-out ----------------------------------------------------------------------------------

@@ -187,12 +187,18 @@ class ReportDetailsForm(forms.Form):
         *args: Any,
         questions: Sequence[CategoryQuestion],
         kept_photos: Sequence[tuple[str, str]] = (),
+        photo_required: str = "",
         **kwargs: Any,
     ) -> None:
-        """``kept_photos``: ``(draft name, label)`` for photos already added to the draft."""
+        """``kept_photos``: ``(draft name, label)`` for photos already added to the draft.
+
+        ``photo_required``: for a category that needs a photo, the error to give when the
+        report would have none ("" when photos are optional).
+        """
         super().__init__(*args, **kwargs)
         self.questions = [q for q in questions if q.variable]
         self.kept_photos = list(kept_photos)
+        self.photo_required = photo_required
         _choice_field(self, "remove_photos").choices = self.kept_photos
         for question in self.questions:
             self.fields[answer_field_name(question)] = self._answer_field(question)
@@ -249,6 +255,8 @@ class ReportDetailsForm(forms.Form):
                 errors.append(str(exc))
         if errors:
             raise forms.ValidationError(errors)
+        if self.photo_required and not kept and not processed:
+            raise forms.ValidationError(self.photo_required)
         self.new_photos = processed
         return uploads
 

@@ -12,6 +12,9 @@ urlpatterns = [
     path("requests/map.json", browse.browse_map, name="browse-map"),
     path("requests/<int:pk>", pages.request_detail, name="request"),
     path("requests/<int:pk>/support", pages.support, name="support"),
+    # The reporter link of openlocal.requests.access: signed, it lets a browser see a
+    # private request.
+    path("requests/<int:pk>/view/<str:token>", pages.request_access, name="request-access"),
     path("areas/<slug:slug>", directory.area, name="area"),
     path("bodies/<slug:slug>", directory.body, name="body"),
     path("categories/<slug:slug>", directory.category, name="category"),

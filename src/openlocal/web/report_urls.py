@@ -11,6 +11,7 @@ from openlocal.web.views import report
 urlpatterns = [
     path("", report.report_location, name="report"),
     path("category", report.report_category, name="report-category"),
+    path("not-here", report.report_stop, name="report-stop"),
     path("asset", report.report_asset, name="report-asset"),
     path("already-reported", report.report_duplicates, name="report-duplicates"),
     path("details", report.report_details, name="report-details"),

@@ -1,7 +1,7 @@
 """Public pages. The report journey and the rest of the site live in their own URL modules.
 
 Names other code relies on: web:home, web:places, web:around, web:report, web:browse,
-web:request, web:support, web:area, web:body, web:category, web:asset.
+web:request, web:request-access, web:support, web:area, web:body, web:category, web:asset.
 """
 
 from django.urls import include, path

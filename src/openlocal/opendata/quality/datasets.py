@@ -162,7 +162,8 @@ def _request_examples(
             Example(
                 id=request.pk,
                 name=f"#{request.pk} {request.title}",
-                url=None if request.hidden else request.get_absolute_url(),
+                # No public page to link to: hidden, or in a private category.
+                url=None if request.hidden or request.private else request.get_absolute_url(),
                 detail=detail(request),
                 data={
                     **_point(request.latitude, request.longitude),

@@ -215,7 +215,10 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         "recent": request_rows(requests.with_related()[:RECENT_LIMIT]),
         "browse_href": _browse_href(category=found.slug),
         "asset_types": found.asset_types.order_by("name"),
-        "follow": follow_box(
+        # A private category's requests reach nobody but their reporters: nothing to follow.
+        "follow": None
+        if found.private
+        else follow_box(
             Target.for_category(found),
             heading=f"Get emails about new “{found.name}” requests",
             page_url=found.get_absolute_url(),

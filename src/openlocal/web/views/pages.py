@@ -23,13 +23,23 @@ from openlocal.feeds.links import request_feed_url
 from openlocal.places.geocoders import find_places
 from openlocal.places.models import AREA_KIND_ORDER, Area, AreaKind, Body, BodyKind
 from openlocal.places.selectors import NotCovered, areas_containing, routes_at
-from openlocal.requests.models import Category, Photo, Request, Status, Update, UpdateKind
+from openlocal.requests import access
+from openlocal.requests.models import Category, Request, Status, Update, UpdateKind
 from openlocal.requests.services import person_for_email, request_support
 from openlocal.subscriptions.models import Channel, SubscriptionSource
 from openlocal.subscriptions.services import FollowResult, follow
 from openlocal.subscriptions.targets import Target
 from openlocal.web import presenters
-from openlocal.web.views.public import point_map, public_requests, render_page, request_rows
+from openlocal.web.views.public import (
+    keep_private,
+    point_map,
+    public_requests,
+    render_page,
+    request_photos,
+    request_rows,
+    timeline_updates,
+    viewable_request,
+)
 
 #: How far around a point "nearby" reaches.
 NEARBY_RADIUS_M = 1000
@@ -225,7 +235,32 @@ def _public_request(pk: int) -> Request:
 
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_request(request, _public_request(pk))
+    """A request's page; a private one only for its reporter, anyone else gets a 404."""
+    found = viewable_request(request, pk)
+    if found is None:
+        raise Http404("No such request")
+    response = _render_request(request, found)
+    return keep_private(response) if found.private else response
+
+
+@require_GET
+def request_access(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """A reporter link from an email: this browser may see the request from now on.
+
+    Redirects to the plain page so that the token leaves the address bar. A link that is
+    not valid, or whose request is gone or hidden, is the same 404 as any missing request.
+    """
+    try:
+        access.read_access_token(token, pk)
+    except access.BadAccessToken:
+        raise Http404("No such request") from None
+    if not Request.private_objects.filter(pk=pk, hidden=False).exists():
+        raise Http404("No such request")
+    access.remember(request.session, pk)
+    response = redirect("web:request", pk=pk)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _render_request(
@@ -237,11 +272,7 @@ def _render_request(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    updates = list(
-        Update.public_objects.filter(request=obj)
-        .select_related("body")
-        .order_by("created_at", "id")
-    )
+    updates = list(timeline_updates(obj).select_related("body").order_by("created_at", "id"))
     timeline = [
         presenters.timeline_entry(
             kind=update.kind,
@@ -257,7 +288,7 @@ def _render_request(
     ]
     #: Anchors for each entry, so feeds and emails can link to one update.
     timeline_ids = [f"update-{update.pk}" for update in updates]
-    photos = list(Photo.public_objects.filter(request=obj).order_by("created_at", "id"))
+    photos = list(request_photos(obj).order_by("created_at", "id"))
     duplicate_of = (
         public_requests().filter(pk=obj.duplicate_of_id).first() if obj.duplicate_of_id else None
     )

@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import json_script
 
-from openlocal.requests.models import Request, RequestQuerySet
+from openlocal.requests import access
+from openlocal.requests.models import Photo, Request, RequestQuerySet, Update
 from openlocal.web import presenters
 
 #: Default map view when nothing better is known: Great Britain.
@@ -23,6 +24,50 @@ UK_CENTRE = (54.0, -2.5, 6)
 def public_requests() -> RequestQuerySet:
     """Every request the public may see. Public pages read requests only through this."""
     return Request.public_objects.get_queryset()
+
+
+def viewable_request(request: HttpRequest, pk: int) -> Request | None:
+    """A request this visitor may see on its page, or None (shown as the same 404).
+
+    Anyone may see a public request. A request in a private category may be seen only by a
+    browser its reporter has opened a reporter link in, or that sent the report
+    (:mod:`openlocal.requests.access`); staff work it in the staff pages. A request hidden
+    by moderation is seen by nobody here.
+    """
+    found = public_requests().with_related().filter(pk=pk).first()
+    if found is None and access.may_see(request.session, pk):
+        found = (
+            Request.private_objects.with_related().filter(pk=pk, hidden=False, private=True).first()
+        )
+    return found
+
+
+def timeline_updates(obj: Request) -> Any:
+    """The public entries of a request's timeline, for a request its viewer may see.
+
+    ``Update.public_objects`` leaves out every entry of a private request; its reporter,
+    looking at their own request, sees the same entries as the public would see of a public
+    one (never internal notes or hidden entries).
+    """
+    if obj.private:
+        return Update.private_objects.filter(request=obj, public=True, hidden=False)
+    return Update.public_objects.filter(request=obj)
+
+
+def request_photos(obj: Request) -> Any:
+    """The visible photos of a request its viewer may see (see :func:`timeline_updates`)."""
+    if obj.private:
+        return Photo.private_objects.filter(request=obj, hidden=False)
+    return Photo.public_objects.filter(request=obj)
+
+
+def keep_private(response: HttpResponse) -> HttpResponse:
+    """Headers for a page only its reporter may see: not stored, not indexed, and its
+    address never sent to another site."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,12 @@ Photos are validated and re-encoded as soon as they are uploaded, then held in t
 storage under ``drafts/`` (named in the session) until the report is sent or the draft is
 discarded.
 
+A category with a stop notice ("Gas leaks are an emergency: call 0800 111 999") takes no
+report: choosing it leads to a page showing the notice instead of the next question, and
+the journey goes no further until another category is chosen. A category that needs a
+photo refuses the details without one; a private category says, on the details and check
+pages, that only the reporter and staff will see the report, and why.
+
 "Already reported?" comes once the kind of problem and its place (or asset) are known and
 before the details: a reporter who finds their problem there says "me too" and follows it
 without writing a description or choosing photos first. When details were already written
@@ -43,9 +49,10 @@ from openlocal.assets.models import Asset, AssetType
 from openlocal.core import geo
 from openlocal.places.models import Area
 from openlocal.places.selectors import NotCovered, Route, areas_containing, routes_at
+from openlocal.requests import access
 from openlocal.requests.models import Category, CategoryGroup, QuestionDatatype, Request, Source
 from openlocal.requests.selectors import Candidate, duplicate_candidates
-from openlocal.requests.services import request_create
+from openlocal.requests.services import CategoryStopped, photo_required_message, request_create
 from openlocal.web import presenters
 from openlocal.web.forms import (
     ANSWER_DIFFERENT,
@@ -117,6 +124,11 @@ class Journey:
         return bool(self.asset_types)
 
     @property
+    def stopped(self) -> bool:
+        """The chosen category takes no reports here: its stop notice is shown instead."""
+        return self.category is not None and bool(self.category.stop_notice.strip())
+
+    @property
     def duplicates_key(self) -> str:
         """What the candidates depend on; "already reported?" is asked again when it changes."""
         location = self.location
@@ -163,7 +175,7 @@ class Journey:
         """The first question without a usable answer, or None when the draft is complete."""
         if self.point is None or not self.covered:
             return "location"
-        if self.category is None or self.route is None:
+        if self.category is None or self.route is None or self.stopped:
             return "category"
         if self.asks_for_asset:
             if not self.draft.get("asset_done"):
@@ -236,7 +248,12 @@ def _delete_draft_photos(photos: Sequence[Mapping[str, str]]) -> None:
 
 
 def _go_on(journey: Journey) -> HttpResponseRedirect:
-    """After answering a question: the first one still unanswered, else the check page."""
+    """After answering a question: the first one still unanswered, else the check page.
+
+    A category with a stop notice leads to the notice rather than back to the question.
+    """
+    if journey.stopped:
+        return redirect("web:report-stop")
     return redirect(STEP_URLS[journey.first_missing_step() or "check"])
 
 
@@ -248,7 +265,7 @@ def _guard(request: HttpRequest, step: str) -> tuple[Journey, HttpResponse | Non
         # Nothing nearby: remember it, so later pages need not look again.
         _note_duplicates(request, journey, offered=False)
     if missing is not None and STEPS.index(missing) < STEPS.index(step):
-        return journey, redirect(STEP_URLS[missing])
+        return journey, _go_on(journey)
     return journey, None
 
 
@@ -460,6 +477,18 @@ class CategoryChoice:
     category: Category
     body_name: str
 
+    @property
+    def hint(self) -> str:
+        """The line under the choice: who handles it, and what is unusual about it."""
+        if self.category.stop_notice.strip():
+            return "Not reported here: choose it to see what to do instead"
+        parts = [f"Handled by {self.body_name}"]
+        if self.category.private:
+            parts.append("private: only you and their staff see the report")
+        if self.category.photo_required:
+            parts.append("needs a photo")
+        return ". ".join([parts[0], *[p.capitalize() for p in parts[1:]]])
+
 
 def _category_groups(point: tuple[float, float]) -> list[tuple[str, list[CategoryChoice]]]:
     """The categories handled at the point, grouped in the order of ``CategoryGroup``."""
@@ -516,6 +545,26 @@ def report_category(request: HttpRequest) -> HttpResponse:
 
 def _area_names(point: tuple[float, float]) -> list[str]:
     return [area.name for area in areas_containing(*point)]
+
+
+@require_http_methods(["GET"])
+def report_stop(request: HttpRequest) -> HttpResponse:
+    """The chosen category's stop notice, shown instead of the rest of the journey."""
+    journey = _load(request)
+    if not journey.stopped:
+        return _go_on(journey)
+    assert journey.category is not None
+    return _page(
+        request,
+        "stop.html",
+        journey,
+        "category",
+        {
+            "category": journey.category,
+            "notice": journey.category.stop_notice.strip(),
+            "back_url": reverse("web:report-category"),
+        },
+    )
 
 
 # 3. Asset ---------------------------------------------------------------------------------
@@ -741,8 +790,17 @@ def report_details(request: HttpRequest) -> HttpResponse:
     assert journey.category is not None
     questions = list(journey.category.questions.all())
     kept = [(p["name"], p["label"]) for p in journey.photos]
+    needs_photo = (
+        photo_required_message(journey.category) if journey.category.photo_required else ""
+    )
     if request.method == "POST":
-        form = ReportDetailsForm(request.POST, request.FILES, questions=questions, kept_photos=kept)
+        form = ReportDetailsForm(
+            request.POST,
+            request.FILES,
+            questions=questions,
+            kept_photos=kept,
+            photo_required=needs_photo,
+        )
         valid = form.is_valid()
         draft = journey.draft
         if "photos" not in form.errors:
@@ -766,11 +824,19 @@ def report_details(request: HttpRequest) -> HttpResponse:
         form.kept_photos = [(p["name"], p["label"]) for p in draft.get("photos") or []]
     else:
         form = ReportDetailsForm(
-            initial=_details_initial(journey), questions=questions, kept_photos=kept
+            initial=_details_initial(journey),
+            questions=questions,
+            kept_photos=kept,
+            photo_required=needs_photo,
         )
         step_errors = _take_step_errors(request, "details")
         if step_errors:
-            form = ReportDetailsForm(_details_data(journey), questions=questions, kept_photos=kept)
+            form = ReportDetailsForm(
+                _details_data(journey),
+                questions=questions,
+                kept_photos=kept,
+                photo_required=needs_photo,
+            )
             _add_errors(form, step_errors)
     anchors = {answer_field_name(q): f"#id_{answer_field_name(q)}" for q in questions}
     return _page(
@@ -783,6 +849,8 @@ def report_details(request: HttpRequest) -> HttpResponse:
             "questions": [(q, answer_field_name(q)) for q in journey.category.questions.all()],
             "error_anchors": anchors,
             "max_photos": settings.PHOTOS_PER_REQUEST,
+            "photo_required": bool(needs_photo),
+            "privacy": _privacy(journey),
         },
     )
 
@@ -824,10 +892,25 @@ def report_about_you(request: HttpRequest) -> HttpResponse:
         if step_errors:
             form = ReportAboutYouForm(about)
             _add_errors(form, step_errors)
-    return _page(request, "about_you.html", journey, "about", {"form": form})
+    return _page(
+        request, "about_you.html", journey, "about", {"form": form, "privacy": _privacy(journey)}
+    )
 
 
 # 6. Check your answers and send -----------------------------------------------------------
+
+
+def _privacy(journey: Journey) -> str:
+    """For a private category: who will see the report, and why; "" for a public one."""
+    if journey.category is None or not journey.category.private:
+        return ""
+    body = journey.route.body.name if journey.route is not None else "the council"
+    return (
+        f"Reports of “{journey.category.name}” are private: only you and the staff of {body} "
+        "will see this one. It will not be on the map, in lists, feeds or open data, because "
+        "reports like this can put people at risk or identify them if they are public."
+    )
+
 
 #: Which page can fix each field ``request_create`` may complain about.
 ERROR_STEPS = {
@@ -1013,11 +1096,16 @@ def report_check(request: HttpRequest) -> HttpResponse:
             )
         except NotCovered as exc:
             return _send_back(request, "location", {"latitude": [str(exc)]})
+        except CategoryStopped:
+            # A notice added to the category while the draft was being written.
+            return redirect("web:report-stop")
         except ValidationError as exc:
             return _route_errors(request, journey, exc)
         _delete_draft_photos(journey.photos)
         del request.session[DRAFT_KEY]
         request.session[CREATED_KEY] = [*request.session.get(CREATED_KEY, [])[-19:], created.pk]
+        # The browser that sent it may see it, even when it is (or becomes) private.
+        access.remember(request.session, created.pk)
         return redirect("web:report-done", pk=created.pk)
     return _page(
         request,
@@ -1027,6 +1115,8 @@ def report_check(request: HttpRequest) -> HttpResponse:
         {
             "rows": _summary_rows(journey),
             "name_public": (journey.draft["about"].get("show_name") == NAME_PUBLIC),
+            "privacy": _privacy(journey),
+            "emailed": bool(journey.draft["about"].get("email")),
         },
     )
 
@@ -1036,18 +1126,22 @@ def report_check(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def report_done(request: HttpRequest, pk: int) -> HttpResponse:
+    # The session sent this report, so it may see it even when it is private.
     created = (
-        Request.public_objects.get_queryset().with_related().filter(pk=pk).first()
+        Request.private_objects.with_related().filter(pk=pk, hidden=False).first()
         if pk in request.session.get(CREATED_KEY, [])
         else None
     )
     if created is None:
         return redirect("web:request", pk=pk)
-    return render(
+    response = render(
         request,
         "report/done.html",
         {"created": created, "emailed": created.reporter_id is not None},
     )
+    if created.private:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET"])
