@@ -41,6 +41,7 @@ from openlocal.requests.models import (
     CategoryQuestion,
     Person,
     Photo,
+    Priority,
     Request,
     RoutingRule,
     Status,
@@ -59,6 +60,7 @@ from openlocal.requests.services import (
     request_support,
     session_hash,
 )
+from openlocal.staff.models import ResponseTemplate
 from openlocal.subscriptions.models import Channel, Subscription, WebhookEndpoint
 from openlocal.subscriptions.services import follow, new_secret, subscription_stop
 from openlocal.subscriptions.targets import Target
@@ -682,6 +684,71 @@ class _Builder:
         for target in (Target.for_body(self.county), Target.for_category(codes["FLY"])):
             follow(target=target, endpoint=endpoint, notify=False, at=endpoint.confirmed_at)
 
+    def workflow(self) -> None:
+        """Response templates for every council, and the county's busiest open requests
+        triaged: high priority, assigned to its manager, as on a working morning."""
+        codes = self.categories_by_code
+        templates = [
+            ResponseTemplate(
+                body=self.county,
+                category=codes["POT"],
+                status=Status.ACKNOWLEDGED,
+                title="Pothole: inspection booked",
+                text="Thank you. A highways inspector will look at this within five working "
+                "days and book a repair if it meets our intervention level.",
+            ),
+            ResponseTemplate(
+                body=self.county,
+                category=codes["POT"],
+                status=Status.FIXED,
+                title="Pothole: repaired",
+                text="Our crew has repaired this pothole. Thank you for reporting it.",
+            ),
+            ResponseTemplate(
+                body=self.county,
+                category=codes["SLT"],
+                status=Status.FIXED,
+                title="Streetlight: lamp replaced",
+                text="The lamp has been replaced and the light is working again.",
+            ),
+            ResponseTemplate(
+                body=self.county,
+                status=Status.NOT_RESPONSIBLE,
+                title="Not ours: passed on",
+                text="This is not the county council's to fix. We have passed it to the "
+                "organisation responsible.",
+            ),
+        ]
+        for district in self.districts:
+            templates += [
+                ResponseTemplate(
+                    body=district,
+                    category=codes["BIN"],
+                    status=Status.FIXED,
+                    title="Bin: collected",
+                    text="The crew has been back and emptied the bin. Sorry it was missed.",
+                ),
+                ResponseTemplate(
+                    body=district,
+                    category=codes["FLY"],
+                    status=Status.FIXED,
+                    title="Fly-tipping: cleared",
+                    text="The rubbish has been cleared. We look for evidence of who dumped it "
+                    "and prosecute where we can.",
+                ),
+            ]
+        ResponseTemplate.objects.bulk_create(templates)
+        manager = self.actor[self.county.pk]
+        busiest = (
+            Request.private_objects.open()
+            .filter(body=self.county)
+            .order_by("-supporter_count", "-follower_count", "created_at")
+            .values_list("pk", flat=True)[:5]
+        )
+        Request.private_objects.filter(pk__in=list(busiest)).update(
+            priority=Priority.HIGH, assigned_to=manager
+        )
+
     def build(self) -> None:
         self.areas()
         self.bodies()
@@ -690,6 +757,7 @@ class _Builder:
         self.assets()
         self.requests()
         self.follows()
+        self.workflow()
 
 
 def demo_generate(*, now: datetime | None = None) -> DemoSummary:

@@ -41,6 +41,7 @@ from openlocal.requests.models import (
     CategoryQuestion,
     Person,
     Photo,
+    Priority,
     QuestionDatatype,
     Request,
     RequestMerge,
@@ -50,6 +51,7 @@ from openlocal.requests.models import (
     Update,
     UpdateKind,
 )
+from openlocal.staff.models import ResponseTemplate
 from openlocal.subscriptions.events import fan_out_pending, spatial_subscription_ids
 from openlocal.subscriptions.models import (
     Channel,
@@ -515,3 +517,25 @@ def test_the_drawn_area_and_the_circle_cover_requests(demo: Demo) -> None:
         for pk in spatial_subscription_ids(lat, lon):
             covered[pk] += 1
     assert all(n >= 1 for n in covered.values()), covered
+
+
+@pytest.mark.django_db
+def test_the_county_starts_the_day_with_templates_and_its_busiest_requests_triaged(
+    demo: Demo, client: Client
+) -> None:
+    county = Body.objects.get(slug="wyvernshire")
+    assert ResponseTemplate.objects.filter(body=county, category__service_code="POT").exists()
+    busiest = Request.private_objects.open().filter(body=county, priority=Priority.HIGH)
+    assert busiest.count() == 5
+    first = busiest.first()
+    assert first is not None
+    manager = first.assigned_to
+    assert manager is not None and manager.email == "staff@wyvernshire.example"
+    # The manager finds them under "assigned to me", and the templates in the workspace.
+    client.force_login(manager)
+    queue = client.get("/staff/?assigned=me").content.decode()
+    for pk in busiest.values_list("pk", flat=True):
+        assert f"/staff/requests/{pk}" in queue
+    pothole = busiest.filter(category__service_code="POT").first() or first
+    workspace = client.get(f"/staff/requests/{pothole.pk}").content.decode()
+    assert "Not ours: passed on" in workspace
