@@ -8,4 +8,12 @@ size measured in the same run. Results are printed and written to ``docs/benchma
 """
 
 #: The benchmarks in the order they run, each a module of this package with ``run()``.
-BENCHMARKS = ("duplicates", "matching", "fanout", "endpoints", "imports", "exports")
+BENCHMARKS = (
+    "duplicates",
+    "matching",
+    "fanout",
+    "endpoints",
+    "imports",
+    "exports",
+    "performance",
+)
