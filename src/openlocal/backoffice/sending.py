@@ -16,7 +16,6 @@ mail server's 5xx) fails at once with its message: staff fix the link and press 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass, fields
@@ -25,7 +24,6 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +36,7 @@ from openlocal.backoffice.models import (
     Sending,
     SendingStatus,
 )
+from openlocal.core.mail import BatchMailer
 from openlocal.requests.models import Request, Update, UpdateKind
 
 logger = logging.getLogger("openlocal.backoffice")
@@ -103,31 +102,11 @@ def claim(now: datetime, limit: int = BATCH, *, only: int | None = None) -> list
     return ids
 
 
-class _Mailer:
-    """One SMTP connection for a batch, opened when the first email is ready."""
-
-    def __init__(self) -> None:
-        self.connection: Any = None
-
-    def send(self, message: Any) -> None:
-        if self.connection is None:
-            connection = get_connection(fail_silently=False)
-            connection.open()
-            self.connection = connection
-        self.connection.send_messages([message])
-
-    def close(self) -> None:
-        if self.connection is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                self.connection.close()
-            self.connection = None
-
-
 def _smtp_reply(value: Any) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
-def _send_email(mailer: _Mailer, request: Request, link: BackOfficeLink) -> Outcome:
+def _send_email(mailer: BatchMailer, request: Request, link: BackOfficeLink) -> Outcome:
     if not link.email:
         return Outcome("failed", "No email address is set for the back office.")
     message = request_email(request, link)
@@ -162,7 +141,7 @@ class _Connections:
     """The batch's SMTP connection and HTTP client, each made when first needed."""
 
     def __init__(self) -> None:
-        self.mailer = _Mailer()
+        self.mailer = BatchMailer()
         self._http: httpx.Client | None = None
 
     @property

@@ -34,7 +34,6 @@ skipped, even one fanned out while the request was still public.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -53,12 +52,12 @@ import certifi
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
 from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from openlocal.core.mail import BatchMailer
 from openlocal.requests.access import reporter_url
 from openlocal.requests.models import Request, Status, Update
 from openlocal.subscriptions import links
@@ -651,32 +650,11 @@ def _reason(subscription: Subscription) -> str:
     return f"You are getting this email because you follow {subscription.label}."
 
 
-class _Mailer:
-    """One SMTP connection for a batch, opened when the first message is ready."""
-
-    def __init__(self) -> None:
-        self.connection: Any = None
-
-    def send(self, message: Any) -> None:
-        if self.connection is None:
-            connection = get_connection(fail_silently=False)
-            connection.open()
-            self.connection = connection
-        self.connection.send_messages([message])
-
-    def close(self) -> None:
-        if self.connection is not None:
-            # The server may have gone away already: then there is nothing to close.
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                self.connection.close()
-            self.connection = None
-
-
 class _Down(Exception):
     """The mail server is down or dropped the connection: retry the rest of the batch."""
 
 
-def _smtp_send(mailer: _Mailer, message: Any) -> tuple[str, str]:
+def _smtp_send(mailer: BatchMailer, message: Any) -> tuple[str, str]:
     """Send one message: ``("sent", "")``, ``("failed", why)`` or ``("retry", why)``.
 
     A refusal concerns only this message; :class:`_Down` means the server is gone.
@@ -715,7 +693,7 @@ def send_emails(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
     batch = _Batch.load(deliveries)
     log = _Recorder(now, settings.EMAIL_RETRY_SCHEDULE)
     rendered: dict[tuple[int, bool, str], tuple[str, str, str]] = {}
-    mailer = _Mailer()
+    mailer = BatchMailer()
     remaining = list(deliveries)
     done = 0
     try:
@@ -799,7 +777,7 @@ def send_digests(deliveries: Sequence[Delivery], now: datetime) -> BatchResult:
         subscription = batch.subscriptions[delivery.subscription_id or 0]
         assert subscription.person_id is not None
         by_person[subscription.person_id].append((delivery, subscription))
-    mailer = _Mailer()
+    mailer = BatchMailer()
     people = list(by_person.items())
     try:
         while people:
