@@ -330,8 +330,13 @@ def request_status_change(
     at: datetime | None = None,
     check_permission: bool = True,
     notify: bool = True,
+    audit: Mapping[str, Any] | None = None,
 ) -> Update:
-    """Move a request to a new status, with an optional public message to explain it."""
+    """Move a request to a new status, with an optional public message to explain it.
+
+    A change by a member of staff also goes in the audit log, with ``audit`` added to its
+    record (a bulk change says how many requests it changed).
+    """
     if check_permission:
         require_role(actor, request.body, Role.INSPECTOR)
     if status not in Status.values:
@@ -360,6 +365,8 @@ def request_status_change(
         fields.append("closed_at")
     request.save(update_fields=fields)
     cell_counts_move(stored, stored._replace(status=status))
+    if status != old and getattr(actor, "is_authenticated", False):
+        _audit(actor, "request.status", request, **{"from": old, "to": status, **(audit or {})})
     return _post_public_update(
         request=request,
         actor=actor,

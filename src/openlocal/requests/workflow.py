@@ -503,8 +503,13 @@ def request_status_change_bulk(
             raise _Unchanged
 
     def apply(request: Request, count: int) -> None:
-        previous = request.status
-        request_status_change(request=request, actor=actor, status=status, message=message, at=now)
-        _audit(actor, "request.status", request, bulk=count, **{"from": previous, "to": status})
+        request_status_change(
+            request=request,
+            actor=actor,
+            status=status,
+            message=message,
+            at=now,
+            audit={"bulk": count},
+        )
 
     return _bulk(requests, check, apply, field_name="status")

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from PIL import Image
 
+from openlocal.core.models import AuditEntry
 from openlocal.places.selectors import NotCovered
 from openlocal.requests.models import Request, Status, Update, UpdateKind
 from openlocal.requests.photos import photo_reencode
@@ -240,3 +241,22 @@ def test_the_worker_sends_queued_emails(place):
         assert mail.outbox == []
         call_command("worker", batch=True, verbosity=0)
         assert [m.to for m in mail.outbox] == [["resident@example.org"]]
+
+
+def test_a_status_change_by_staff_is_in_the_audit_log(place):
+    request = make(place, notify=False)
+    request_status_change(
+        request=request, actor=place.county_inspector, status=Status.INVESTIGATING, notify=False
+    )
+    entry = AuditEntry.objects.get(action="request.status", target_id=str(request.pk))
+    assert entry.actor == place.county_inspector
+    assert entry.data == {"from": "new", "to": "investigating"}
+    # A message alone changes no status: the timeline has it, the audit log needs nothing.
+    request_status_change(
+        request=request,
+        actor=place.county_inspector,
+        status=Status.INVESTIGATING,
+        message="Still looking",
+        notify=False,
+    )
+    assert AuditEntry.objects.filter(action="request.status").count() == 1
