@@ -44,4 +44,7 @@ if (box && form) {
   if (select) {
     select.addEventListener("change", arrange);
   }
+  // The status may have been changed before this script ran (it runs once the page has
+  // loaded): arrange the list for the status chosen now.
+  arrange();
 }
